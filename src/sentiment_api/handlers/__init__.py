@@ -1,0 +1,1 @@
+"""Lambda entry points. Each module is one function's handler; they share ``analysis``."""

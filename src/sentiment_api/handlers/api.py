@@ -1,0 +1,236 @@
+"""The HTTP API function: API Gateway REST API, Lambda proxy integration.
+
+Routes: ``GET /`` (health) and ``POST /analyse``. Every other method on those paths is a 405
+with an ``Allow`` header; any other path is a 404. Every error body is an
+:class:`~sentiment_api.models.ErrorResponse`. This module imports no boto3: the function makes
+no AWS calls, and boto3 would add hundreds of milliseconds to every cold start.
+"""
+
+import binascii
+import json
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from sentiment_api import __version__
+from sentiment_api.analysis import analyse
+from sentiment_api.errors import (
+    MethodNotAllowedError,
+    NoTextError,
+    TextTooLongError,
+    UnsupportedMediaTypeError,
+)
+from sentiment_api.models import (
+    AnalyseRequest,
+    AnalyseResponse,
+    ErrorDetail,
+    ErrorResponse,
+    HealthResponse,
+)
+from sentiment_api.observability import logger, metrics, tracer
+from sentiment_api.settings import Settings
+
+SETTINGS = Settings.from_env()
+
+_HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+def _json_loads(body: str) -> Any:
+    """``json.loads``, with over-deep nesting reported as the decode error it is (a 400)."""
+    try:
+        return json.loads(body)
+    except RecursionError as exc:
+        raise json.JSONDecodeError("JSON nested too deeply", body, 0) from exc
+
+
+app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=_json_loads)
+
+
+def _error(
+    status: HTTPStatus,
+    code: str,
+    message: str,
+    *,
+    headers: dict[str, str] | None = None,
+    details: list[ErrorDetail] | None = None,
+) -> Response[dict[str, Any]]:
+    logger.info("Request rejected", extra={"status": int(status), "code": code})
+    metrics.add_dimension(name="code", value=code)
+    metrics.add_metric(name="RejectedRequests", unit=MetricUnit.Count, value=1)
+    body = ErrorResponse(error=message, code=code, details=details).model_dump(exclude_none=True)
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=body,
+        headers=headers,
+    )
+
+
+def _body_is_json() -> bool:
+    """True if the request declares a JSON body, or declares nothing (then JSON is assumed)."""
+    content_type = app.current_event.headers.get("content-type") or ""
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type in ("", content_types.APPLICATION_JSON)
+
+
+@app.get("/", summary="Health check")
+def health() -> HealthResponse:
+    """Report that the function is up, and its version."""
+    return HealthResponse(version=__version__)
+
+
+@app.post("/analyse", summary="Analyse the sentiment of a text")
+def analyse_text(request: Annotated[AnalyseRequest, Body()]) -> AnalyseResponse:
+    """Return the polarity, subjectivity and label of ``request.text``."""
+    if not _body_is_json():
+        # Powertools parses form bodies itself; this API takes JSON only.
+        raise UnsupportedMediaTypeError
+    text = request.text
+    if text is None or not text.strip():
+        raise NoTextError
+    if len(text) > SETTINGS.max_text_length:
+        raise TextTooLongError(len(text), SETTINGS.max_text_length)
+
+    result = analyse(text)
+
+    metrics.add_dimension(name="sentiment", value=result.sentiment)
+    metrics.add_metric(name="Analyses", unit=MetricUnit.Count, value=1)
+    tracer.put_annotation(key="sentiment", value=result.sentiment)
+    return AnalyseResponse(
+        input=result.input,
+        sentiment_score=result.sentiment_score,
+        sentiment=result.sentiment,
+        subjectivity=result.subjectivity,
+    )
+
+
+def _reject_other_methods(path: str, *allowed: str) -> None:
+    """Answer every method ``path`` does not serve with a 405 (Powertools alone gives 404)."""
+
+    def method_not_allowed() -> None:
+        raise MethodNotAllowedError(allowed)
+
+    others = [method for method in _HTTP_METHODS if method not in allowed]
+    app.route(path, method=others, include_in_schema=False)(method_not_allowed)
+
+
+_reject_other_methods("/", "GET")
+_reject_other_methods("/analyse", "POST")
+
+
+@app.exception_handler(NoTextError)
+def _no_text(_: NoTextError) -> Response[dict[str, Any]]:
+    return _error(HTTPStatus.BAD_REQUEST, "no_text", "No text provided")
+
+
+@app.exception_handler(TextTooLongError)
+def _text_too_long(exc: TextTooLongError) -> Response[dict[str, Any]]:
+    return _error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "text_too_long", str(exc))
+
+
+@app.exception_handler([UnsupportedMediaTypeError, RequestUnsupportedContentType])
+def _unsupported_media_type(_: Exception) -> Response[dict[str, Any]]:
+    return _error(
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        "The request body must be JSON (Content-Type: application/json)",
+    )
+
+
+@app.exception_handler([binascii.Error, UnicodeDecodeError])
+def _undecodable_body(_: Exception) -> Response[dict[str, Any]]:
+    # Raised by Powertools while decoding the body: bad base64, or bytes that are not UTF-8.
+    return _error(
+        HTTPStatus.BAD_REQUEST,
+        "invalid_body_encoding",
+        "The request body is not valid base64-encoded UTF-8",
+    )
+
+
+@app.exception_handler(RequestValidationError)
+def _invalid_request(exc: RequestValidationError) -> Response[dict[str, Any]]:
+    if not _body_is_json():
+        return _unsupported_media_type(exc)
+    errors = exc.errors()
+    if any(error["type"] == "json_invalid" for error in errors):
+        return _error(HTTPStatus.BAD_REQUEST, "invalid_json", "The request body is not valid JSON")
+    if any(error["type"] == "missing" and tuple(error["loc"]) == ("body",) for error in errors):
+        return _no_text(NoTextError())  # no body, or a JSON null: the tutorial's contract
+    details = [
+        ErrorDetail(
+            loc=[str(part) if not isinstance(part, int) else part for part in error["loc"][1:]],
+            type=error["type"],
+            msg=error.get("msg", ""),
+        )
+        for error in errors
+    ]
+    summary = "; ".join(f"{'.'.join(map(str, d.loc)) or 'body'}: {d.msg}" for d in details)
+    return _error(
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+        "validation_error",
+        f"Invalid request body: {summary}",
+        details=details,
+    )
+
+
+@app.exception_handler(MethodNotAllowedError)
+def _method_not_allowed(exc: MethodNotAllowedError) -> Response[dict[str, Any]]:
+    return _error(
+        HTTPStatus.METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        str(exc),
+        headers={"Allow": ", ".join(exc.allowed)},
+    )
+
+
+@app.not_found
+def _not_found(_: NotFoundError) -> Response[dict[str, Any]]:
+    return _error(HTTPStatus.NOT_FOUND, "not_found", "No such path; see GET / and POST /analyse")
+
+
+@app.exception_handler(Exception)
+def _internal_error(exc: Exception) -> Response[dict[str, Any]]:
+    # The last line of defence: log the traceback, return nothing of it.
+    logger.exception("Unhandled error")
+    return _error(HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "Internal server error")
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics(capture_cold_start_metric=True)
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Resolve one API Gateway proxy event (REST API, payload 1.0) to a proxy response.
+
+    Args:
+        event: the API Gateway ``aws-proxy`` event.
+        context: the Lambda context.
+
+    Returns:
+        ``{"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}``; the body
+        is JSON. Never raises for bad input: every request error becomes a 4xx response.
+    """
+    _lowercase_content_type(event)
+    return app.resolve(event, context)
+
+
+def _lowercase_content_type(event: dict[str, Any]) -> None:
+    # Media types are case-insensitive (RFC 9110, section 8.3.1), but Powertools picks its body
+    # parser with a case-sensitive prefix test: "Application/JSON" would be a 415.
+    for headers in (event.get("headers"), event.get("multiValueHeaders")):
+        for name, value in (headers or {}).items():
+            if name.lower() == "content-type":
+                headers[name] = (
+                    [v.lower() for v in value]
+                    if isinstance(value, list)
+                    else (value.lower() if isinstance(value, str) else value)
+                )

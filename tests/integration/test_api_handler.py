@@ -1,0 +1,296 @@
+"""The API function's handler, called in-process with API Gateway proxy events."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from sentiment_api.handlers import api
+from sentiment_api.settings import Settings
+from support import EVENTS, EXPECTED_STATUS, ROOT, api_event, load_event
+
+
+def call(event, context):
+    """Invoke the handler; return (status, headers, decoded JSON body)."""
+    response = api.lambda_handler(event, context)
+    headers = {k.lower(): v for k, v in response["multiValueHeaders"].items()}
+    return response["statusCode"], headers, json.loads(response["body"])
+
+
+def assert_clean_error(status, headers, body, *, code=None):
+    """A 4xx the API's way: JSON with error and code, and nothing of Python in it."""
+    assert 400 <= status < 500
+    assert headers["content-type"] == ["application/json"]
+    assert isinstance(body["error"], str) and body["error"]
+    assert isinstance(body["code"], str) and body["code"]
+    if code is not None:
+        assert body["code"] == code
+    raw = json.dumps(body)
+    for leak in ("Traceback", 'File "', ".py", "Error(", "pydantic"):
+        assert leak not in raw
+
+
+def test_every_fixture_gives_its_expected_status(lambda_context):
+    assert sorted(p.name for p in EVENTS.glob("*.json")) == sorted(EXPECTED_STATUS)
+    for name, expected in EXPECTED_STATUS.items():
+        status, headers, body = call(load_event(name), lambda_context)
+        assert status == expected, name
+        if status >= 400:
+            assert_clean_error(status, headers, body)
+
+
+def test_analyse_returns_the_tutorials_result(lambda_context):
+    status, headers, body = call(load_event("analyse_positive.json"), lambda_context)
+
+    assert status == 200
+    assert headers["content-type"] == ["application/json"]
+    assert body == {
+        "input": "Happy New Year!",
+        "sentiment_score": 0.48522727272727273,
+        "sentiment": "positive",
+        "subjectivity": 0.7272727272727273,
+    }
+
+
+def test_health_check_reports_ok_and_version(lambda_context):
+    from sentiment_api import __version__
+
+    status, _, body = call(load_event("health.json"), lambda_context)
+
+    assert (status, body) == (200, {"health_check": "OK", "version": __version__})
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (None, "no_text"),
+        ("", "no_text"),
+        ("null", "no_text"),
+        ("{}", "no_text"),
+        ('{"text": null}', "no_text"),
+        ('{"text": ""}', "no_text"),
+        ('{"text": " \\n\\t\\u00a0 "}', "no_text"),
+        ('{"text": "unterminated', "invalid_json"),
+        ("{'text': 'single quotes'}", "invalid_json"),
+        ("[" * 100_000 + "]" * 100_000, "invalid_json"),  # deeper than json can recurse
+    ],
+)
+def test_missing_or_malformed_bodies_are_400(lambda_context, body, code):
+    status, headers, payload = call(api_event(body=body), lambda_context)
+
+    assert status == 400
+    assert_clean_error(status, headers, payload, code=code)
+    if code == "no_text":
+        assert payload["error"] == "No text provided"  # the tutorial's message, kept
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ('["Happy New Year!"]', []),
+        ('"Happy New Year!"', []),
+        ("42", []),
+        ('{"text": 42}', ["text"]),
+        ('{"text": true}', ["text"]),
+        ('{"text": ["a"]}', ["text"]),
+        ('{"text": {"a": 1}}', ["text"]),
+        ('{"text": "fine", "lang": "en"}', ["lang"]),  # unknown fields are rejected
+        ('{"text": "\\ud800 lone surrogate"}', ["text"]),
+        ("[" * 1000 + "]" * 1000, []),
+        ('{"text": ' + "[" * 1000 + "]" * 1000 + "}", ["text"]),
+    ],
+)
+def test_bodies_of_the_wrong_shape_are_422_naming_the_field(lambda_context, body, field):
+    status, headers, payload = call(api_event(body=body), lambda_context)
+
+    assert status == 422
+    assert_clean_error(status, headers, payload, code="validation_error")
+    assert payload["details"][0]["loc"][: len(field)] == field
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"\xff\xfe{}",  # not UTF-8
+        b'{"text": "\xed\xa0\x80"}',  # a UTF-8-encoded surrogate is not UTF-8 either
+        b'{"text": "caf\xe9"}',  # Latin-1
+    ],
+)
+def test_base64_bodies_that_are_not_utf8_are_400(lambda_context, raw):
+    status, headers, payload = call(api_event(body=raw), lambda_context)
+
+    assert_clean_error(status, headers, payload, code="invalid_body_encoding")
+
+
+def test_invalid_base64_is_400(lambda_context):
+    event = api_event(body="eyJ0ZXh0Ijo", base64_encoded=True)  # 11 characters: bad padding
+
+    status, headers, payload = call(event, lambda_context)
+
+    assert_clean_error(status, headers, payload, code="invalid_body_encoding")
+
+
+def test_base64_utf8_body_is_analysed(lambda_context):
+    event = api_event(body='{"text": "Café crème: délicieux! 😀"}'.encode())
+
+    status, _, payload = call(event, lambda_context)
+
+    assert status == 200
+    assert payload["input"] == "Café crème: délicieux! 😀"
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/xml",
+    ],
+)
+def test_non_json_content_types_are_415(lambda_context, content_type):
+    body = "text=Happy" if "form" in content_type else '{"text": "Happy New Year!"}'
+    event = api_event(body=body, headers={"Content-Type": content_type})
+
+    status, headers, payload = call(event, lambda_context)
+
+    assert status == 415
+    assert_clean_error(status, headers, payload, code="unsupported_media_type")
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json; charset=utf-8", "Application/JSON", None]
+)
+def test_json_content_types_and_none_are_accepted(lambda_context, content_type):
+    headers = {"Content-Type": content_type} if content_type else {}
+    event = api_event(body='{"text": "Happy New Year!"}', headers=headers)
+
+    status, _, payload = call(event, lambda_context)
+
+    assert (status, payload["sentiment_score"]) == (200, 0.48522727272727273)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("GET", "/analyse", "POST"),
+        ("PUT", "/analyse", "POST"),
+        ("DELETE", "/analyse", "POST"),
+        ("PATCH", "/analyse", "POST"),
+        ("POST", "/", "GET"),
+        ("DELETE", "/", "GET"),
+    ],
+)
+def test_wrong_method_on_a_known_path_is_405_with_allow(lambda_context, method, path, allow):
+    status, headers, payload = call(api_event(method, path, body=None), lambda_context)
+
+    assert status == 405
+    assert headers["allow"] == [allow]
+    assert_clean_error(status, headers, payload, code="method_not_allowed")
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/nope"), ("POST", "/analyse/extra")])
+def test_unknown_path_is_404(lambda_context, method, path):
+    status, headers, payload = call(api_event(method, path, body="{}"), lambda_context)
+
+    assert status == 404
+    assert_clean_error(status, headers, payload, code="not_found")
+
+
+def test_text_at_the_cap_is_analysed_and_one_more_is_413(lambda_context):
+    limit = api.SETTINGS.max_text_length
+    at_cap = "😀" * limit  # the cap counts code points, not bytes
+
+    ok_status, _, ok = call(api_event(body=json.dumps({"text": at_cap})), lambda_context)
+    status, headers, payload = call(
+        api_event(body=json.dumps({"text": at_cap + "a"})), lambda_context
+    )
+
+    assert ok_status == 200 and ok["input"] == at_cap  # never truncated
+    assert status == 413
+    assert_clean_error(status, headers, payload, code="text_too_long")
+    assert f"{limit:,}" in payload["error"] or str(limit) in payload["error"]
+
+
+def test_cap_comes_from_settings(lambda_context, monkeypatch):
+    monkeypatch.setattr(api, "SETTINGS", Settings(max_text_length=10))
+
+    status, _, payload = call(api_event(body='{"text": "eleven char"}'), lambda_context)
+
+    assert status == 413 and "10" in payload["error"]
+
+
+def emf_documents(stdout):
+    return [doc for doc in map(json.loads, filter(None, stdout.splitlines())) if "_aws" in doc]
+
+
+def test_metrics_count_each_label_and_the_cold_start(lambda_context, capfd):
+    api.metrics.clear_metrics()
+    call(load_event("analyse_negative.json"), lambda_context)
+
+    documents = emf_documents(capfd.readouterr().out)
+    analyses = [d for d in documents if "Analyses" in d]
+    assert len(analyses) == 1
+    assert analyses[0]["Analyses"] == [1.0] or analyses[0]["Analyses"] == 1.0
+    assert analyses[0]["sentiment"] == "negative"
+    assert analyses[0]["service"] == "sentiment-api"
+    directive = analyses[0]["_aws"]["CloudWatchMetrics"][0]
+    assert directive["Namespace"] == "SentimentApi"
+    assert ["sentiment", "service"] in [sorted(dims) for dims in directive["Dimensions"]]
+
+
+@pytest.fixture
+def log_lines():
+    """The JSON lines the Powertools Logger writes during the test."""
+    buffer = io.StringIO()
+    handler = api.logger.registered_handler
+    previous = handler.setStream(buffer)
+    yield lambda: [json.loads(line) for line in buffer.getvalue().splitlines()]
+    handler.setStream(previous)
+
+
+def test_rejections_are_counted_by_code_and_logged_with_the_request_id(
+    lambda_context, capfd, log_lines
+):
+    event = api_event(body='{"text": ""}')
+
+    call(event, lambda_context)
+
+    rejected = [d for d in emf_documents(capfd.readouterr().out) if "RejectedRequests" in d]
+    assert rejected and rejected[0]["code"] == "no_text"
+    logs = [d for d in log_lines() if d.get("message") == "Request rejected"]
+    assert logs[0]["correlation_id"] == event["requestContext"]["requestId"]
+    assert logs[0]["level"] == "INFO" and logs[0]["code"] == "no_text"
+    assert logs[0]["function_request_id"] == lambda_context.aws_request_id
+
+
+def test_text_is_never_logged(lambda_context, log_lines):
+    api.logger.setLevel("DEBUG")
+    try:
+        call(api_event(body='{"text": "my secret diary entry"}'), lambda_context)
+        call(api_event(body='{"text": "my secret diary entry", "x": 1}'), lambda_context)
+    finally:
+        api.logger.setLevel("INFO")
+
+    assert "secret diary" not in json.dumps(log_lines())
+
+
+def test_api_function_does_not_import_boto3():
+    code = "import sys, sentiment_api.handlers.api; print('boto3' in sys.modules)"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "AWS_LAMBDA_FUNCTION_NAME": "f"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "False"
+
+
+def test_max_text_length_is_read_from_the_environment_at_import():
+    code = "from sentiment_api.handlers import api; print(api.SETTINGS.max_text_length)"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "MAX_TEXT_LENGTH": "123"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "123"

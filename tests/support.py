@@ -1,0 +1,77 @@
+"""Helpers shared by the tests: paths, event fixtures, a fake Lambda context."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EVENTS = ROOT / "events"
+DATA = ROOT.parent / "shared" / "data" / "sentiment-labelled-sentences"
+
+# The status each fixture in events/ must produce; test_events checks every file is listed.
+EXPECTED_STATUS = {
+    "analyse_base64_body.json": 200,
+    "analyse_empty_text.json": 400,
+    "analyse_form_body.json": 415,
+    "analyse_invalid_json.json": 400,
+    "analyse_missing_text.json": 400,
+    "analyse_negative.json": 200,
+    "analyse_neutral.json": 200,
+    "analyse_positive.json": 200,
+    "analyse_too_long.json": 413,
+    "analyse_wrong_method.json": 405,
+    "analyse_wrong_type.json": 422,
+    "health.json": 200,
+    "unknown_path.json": 404,
+}
+
+
+def load_event(name: str) -> dict:
+    """The API Gateway proxy event in ``events/<name>``."""
+    return json.loads((EVENTS / name).read_text(encoding="utf-8"))
+
+
+def api_event(
+    method: str = "POST",
+    path: str = "/analyse",
+    body: str | bytes | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+    base64_encoded: bool = False,
+) -> dict:
+    """A proxy event shaped like ``events/analyse_positive.json``, with the given request.
+
+    ``headers`` replace the fixture's Content-Type; ``bytes`` bodies are sent base64-encoded.
+    """
+    event = copy.deepcopy(load_event("analyse_positive.json"))
+    event["httpMethod"] = event["requestContext"]["httpMethod"] = method
+    event["path"] = event["resource"] = event["requestContext"]["resourcePath"] = path
+    if headers is not None:
+        for key in [k for k in event["headers"] if k.lower() == "content-type"]:
+            del event["headers"][key]
+            del event["multiValueHeaders"][key]
+        event["headers"].update(headers)
+        event["multiValueHeaders"].update({k: [v] for k, v in headers.items()})
+    if isinstance(body, bytes):
+        body, base64_encoded = base64.b64encode(body).decode("ascii"), True
+    event["body"] = body
+    event["isBase64Encoded"] = base64_encoded
+    return event
+
+
+@dataclass
+class FakeLambdaContext:
+    """The attributes of ``awslambdaric``'s context that Powertools reads."""
+
+    function_name: str = "SentimentFunction"
+    memory_limit_in_mb: int = 1024
+    invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:SentimentFunction"
+    aws_request_id: str = "52fdfc07-2182-154f-163f-5f0f9a621d72"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 10_000

@@ -1,0 +1,115 @@
+"""analyse(): the pure core."""
+
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+from textblob import TextBlob
+
+from sentiment_api.analysis import SentimentResult, analyse, label_for
+from sentiment_api.evaluate import load_labelled_sentences
+from support import DATA, ROOT
+
+
+@pytest.mark.parametrize(
+    ("text", "polarity"),
+    [
+        # Published by the Flask + TextBlob tutorial this service started from.
+        ("Happy New Year!", 0.48522727272727273),
+        ("Happy New Year!!", 0.506534090909091),
+        ("Happy New Year!!!", 0.5331676136363637),
+    ],
+)
+def test_reproduces_the_tutorials_published_scores(text, polarity):
+    result = analyse(text)
+
+    assert result.sentiment_score == polarity  # exactly: same float, not approximately
+    assert result.sentiment == "positive"
+    assert result.subjectivity == 0.7272727272727273
+    assert result.input == text
+
+
+def test_result_is_typed_and_immutable():
+    result = analyse("Happy New Year!")
+
+    assert isinstance(result, SentimentResult)
+    with pytest.raises(AttributeError):
+        result.sentiment_score = 0.0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("score", "label"),
+    [
+        (0.5, "positive"),
+        (1e-12, "positive"),
+        (0.0, "neutral"),
+        (-0.0, "neutral"),
+        (-1e-12, "negative"),
+        (-1.0, "negative"),
+    ],
+)
+def test_label_follows_the_sign_of_the_score(score, label):
+    assert label_for(score) == label
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("What a wonderful, beautiful day!", "positive"),
+        ("The soup was cold and the service was terrible.", "negative"),
+        ("The meeting is on Tuesday at noon.", "neutral"),
+        ("This is not good.", "negative"),  # negation flips the lexicon's polarity
+    ],
+)
+def test_labels_of_plain_sentences(text, label):
+    assert analyse(text).sentiment == label
+
+
+def test_matches_textblob_exactly_on_every_labelled_sentence():
+    # Given the 3,000 human-labelled review sentences
+    sentences = load_labelled_sentences(DATA)
+    assert len(sentences) == 3000
+
+    for sentence in sentences:
+        # When analysed
+        result = analyse(sentence.text)
+        # Then polarity and subjectivity are TextBlob's own, bit for bit, and in range
+        expected = TextBlob(sentence.text).sentiment
+        assert (result.sentiment_score, result.subjectivity) == (
+            expected.polarity,
+            expected.subjectivity,
+        ), sentence.text
+        assert -1.0 <= result.sentiment_score <= 1.0
+        assert 0.0 <= result.subjectivity <= 1.0
+        assert result.sentiment == label_for(result.sentiment_score)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", " ", "!!!", "😀😀", "Ünïcödé çafé", "\r\n\t", "(" * 1000, "good " * 1000, "\x00"],
+)
+def test_edge_cases_are_finite_in_range_and_match_textblob(text):
+    result = analyse(text)
+
+    assert math.isfinite(result.sentiment_score) and math.isfinite(result.subjectivity)
+    assert -1.0 <= result.sentiment_score <= 1.0
+    assert 0.0 <= result.subjectivity <= 1.0
+    expected = TextBlob(text).sentiment
+    assert (result.sentiment_score, result.subjectivity) == (
+        expected.polarity,
+        expected.subjectivity,
+    )
+
+
+def test_analysis_module_imports_no_aws_and_no_powertools():
+    # Given a fresh interpreter, when only the core is imported
+    code = "import sys, sentiment_api.analysis; print(sorted(sys.modules))"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    # Then nothing of AWS, Powertools or pydantic came with it
+    for module in ("boto3", "botocore", "aws_lambda_powertools", "pydantic"):
+        assert f"'{module}'" not in loaded
