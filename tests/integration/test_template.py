@@ -1,0 +1,101 @@
+"""The SAM template: valid, and wired to the code it deploys."""
+
+import json
+import os
+import subprocess
+
+import pytest
+from samcli.yamlhelper import yaml_parse
+
+from sentiment_api.handlers import api
+from sentiment_api.settings import DEFAULT_MAX_TEXT_LENGTH
+from support import ROOT, api_event
+
+TEMPLATE = yaml_parse((ROOT / "template.yaml").read_text())
+RESOURCES = TEMPLATE["Resources"]
+FUNCTION = RESOURCES["SentimentFunction"]
+
+
+def api_events():
+    return [e["Properties"] for e in FUNCTION["Properties"]["Events"].values()]
+
+
+def test_sam_validate_lint_passes_without_warnings():
+    result = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "sam"), "validate", "--lint"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "SAM_CLI_TELEMETRY": "0"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    # Nothing but the verdict: any cfn-lint warning would add lines.
+    assert [line for line in result.stdout.splitlines() if line.strip()] == [
+        f"{ROOT / 'template.yaml'} is a valid SAM Template"
+    ]
+
+
+def test_function_is_a_container_image_built_from_the_dockerfile():
+    assert FUNCTION["Properties"]["PackageType"] == "Image"
+    metadata = FUNCTION["Metadata"]
+    dockerfile = ROOT / metadata["DockerContext"] / metadata["Dockerfile"]
+    assert dockerfile.is_file()
+    assert metadata["DockerTag"]
+    lines = dockerfile.read_text().splitlines()
+    assert "FROM public.ecr.aws/lambda/python:3.13" in lines
+    assert lines[-1] == f'CMD ["{api.__name__}.lambda_handler"]'
+
+
+def test_globals_keep_timeout_under_api_gateways_and_trace():
+    function_globals = TEMPLATE["Globals"]["Function"]
+    assert function_globals["Timeout"] <= 10 < 29
+    assert function_globals["MemorySize"] >= 128
+    assert function_globals["Tracing"] == "Active"
+    variables = function_globals["Environment"]["Variables"]
+    assert {
+        "POWERTOOLS_SERVICE_NAME",
+        "POWERTOOLS_METRICS_NAMESPACE",
+        "POWERTOOLS_LOG_LEVEL",
+    } <= set(variables)
+    assert RESOURCES["SentimentApi"]["Type"] == "AWS::Serverless::Api"
+    assert RESOURCES["SentimentApi"]["Properties"]["TracingEnabled"] is True
+
+
+def test_text_cap_parameter_feeds_the_function_and_matches_the_code_default():
+    parameter = TEMPLATE["Parameters"]["MaxTextLength"]
+    assert parameter["Default"] == DEFAULT_MAX_TEXT_LENGTH
+    variables = FUNCTION["Properties"]["Environment"]["Variables"]
+    assert variables["MAX_TEXT_LENGTH"] == {"Ref": "MaxTextLength"}
+
+
+def test_routes_are_explicit_and_each_reaches_a_handler_route(lambda_context):
+    events = api_events()
+    assert all("{proxy+}" not in e["Path"] for e in events)
+    assert all(e["RestApiId"] == {"Ref": "SentimentApi"} for e in events)
+    explicit = {(e["Path"], e["Method"]) for e in events if e["Method"] != "ANY"}
+    assert explicit == {("/", "GET"), ("/analyse", "POST")}
+    for path, method in explicit:
+        body = '{"text": "fine"}' if method == "POST" else None
+        response = api.lambda_handler(api_event(method, path, body), lambda_context)
+        assert response["statusCode"] == 200, (path, method)
+    # ANY on the same paths routes every other method to the function, which answers 405
+    assert {e["Path"] for e in events if e["Method"] == "ANY"} == {"/", "/analyse"}
+
+
+@pytest.mark.parametrize(
+    "response_type", ["MISSING_AUTHENTICATION_TOKEN", "DEFAULT_4XX", "DEFAULT_5XX"]
+)
+def test_gateway_responses_use_the_error_shape(response_type):
+    responses = RESOURCES["SentimentApi"]["Properties"]["GatewayResponses"]
+    body = json.loads(responses[response_type]["ResponseTemplates"]["application/json"])
+    assert set(body) == {"error", "code"}
+    if response_type == "MISSING_AUTHENTICATION_TOKEN":  # API Gateway's answer to unknown paths
+        assert responses[response_type]["StatusCode"] == 404 and body["code"] == "not_found"
+
+
+def test_outputs_give_the_https_url_and_the_function_arn():
+    outputs = TEMPLATE["Outputs"]
+    url = outputs["SentimentApiUrl"]["Value"]["Fn::Sub"]
+    assert url.startswith("https://${SentimentApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/")
+    assert outputs["SentimentFunctionArn"]["Value"] == {"Fn::GetAtt": ["SentimentFunction", "Arn"]}
