@@ -5,12 +5,25 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
 DATA = ROOT.parent / "shared" / "data" / "sentiment-labelled-sentences"
+SAM = str(ROOT / ".venv" / "bin" / "sam")
+BUILT_TEMPLATE = ROOT / ".aws-sam" / "build" / "template.yaml"
+SAM_ENV = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
+
 
 # The status each fixture in events/ must produce; test_events checks every file is listed.
 EXPECTED_STATUS = {
@@ -75,3 +88,36 @@ class FakeLambdaContext:
     @staticmethod
     def get_remaining_time_in_millis() -> int:
         return 10_000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, deadline_s: float, process: subprocess.Popen | None = None) -> None:
+    """Poll ``url`` until it answers with any HTTP status, or fail after ``deadline_s``."""
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            pytest.fail(f"server exited with {process.returncode} before answering {url}")
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"{url} did not answer within {deadline_s} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a process group politely (SAM removes its containers on SIGINT), then firmly."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
