@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -88,6 +89,18 @@ class FakeLambdaContext:
     @staticmethod
     def get_remaining_time_in_millis() -> int:
         return 10_000
+
+
+def run_python(code: str, **env: str) -> str:
+    """Run ``code`` in a fresh interpreter with ``src`` importable; return its stdout."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src"), **env},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
 
 
 def free_port() -> int:

@@ -21,10 +21,6 @@ class TextTooLongError(Exception):
         self.limit = limit
 
 
-class UnsupportedMediaTypeError(Exception):
-    """The request body is declared as something other than JSON (HTTP 415)."""
-
-
 class MethodNotAllowedError(Exception):
     """The path exists but does not accept this HTTP method (HTTP 405).
 

@@ -10,6 +10,7 @@ import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -37,7 +38,9 @@ class AnalyseRequest(BaseModel):
         # JSON can carry "\ud800" escapes that decode to no Unicode character; echoing one
         # back would hand strict clients a string they cannot parse.
         if text is not None and _LONE_SURROGATE.search(text):
-            raise ValueError("text contains a lone UTF-16 surrogate, which is not valid Unicode")
+            raise PydanticCustomError(
+                "lone_surrogate", "text contains a lone UTF-16 surrogate, which is not Unicode"
+            )
         return text
 
 

@@ -26,10 +26,21 @@ class Settings(BaseModel):
         int,
         Field(
             ge=1,
-            le=1_000_000,
+            # Analysis is quadratic on runs of punctuation (100,000 "!" take over a second).
+            le=50_000,
             description="Longest accepted text, in Unicode code points (env MAX_TEXT_LENGTH).",
         ),
     ] = DEFAULT_MAX_TEXT_LENGTH
+
+    @property
+    def max_body_length(self) -> int:
+        """Longest request body accepted before parsing, in characters of the raw body.
+
+        Room for ``max_text_length`` code points at the worst JSON escaping (12 characters,
+        a ``\\uXXXX`` surrogate pair, per code point) plus 1 KiB of other fields, then base64's
+        4/3 expansion. Anything longer cannot be a valid request.
+        """
+        return (12 * self.max_text_length + 1024) * 4 // 3 + 4
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -1,16 +1,13 @@
 """analyse(): the pure core."""
 
 import math
-import os
-import subprocess
-import sys
 
 import pytest
 from textblob import TextBlob
 
 from sentiment_api.analysis import SentimentResult, analyse, label_for
 from sentiment_api.evaluate import load_labelled_sentences
-from support import DATA, ROOT
+from support import DATA, run_python
 
 
 @pytest.mark.parametrize(
@@ -105,11 +102,7 @@ def test_edge_cases_are_finite_in_range_and_match_textblob(text):
 
 def test_analysis_module_imports_no_aws_and_no_powertools():
     # Given a fresh interpreter, when only the core is imported
-    code = "import sys, sentiment_api.analysis; print(sorted(sys.modules))"
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    loaded = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    ).stdout
+    loaded = run_python("import sys, sentiment_api.analysis; print(sorted(sys.modules))")
     # Then nothing of AWS, Powertools or pydantic came with it
     for module in ("boto3", "botocore", "aws_lambda_powertools", "pydantic"):
         assert f"'{module}'" not in loaded

@@ -4,6 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from sentiment_api.settings import DEFAULT_MAX_TEXT_LENGTH, Settings
+from support import ROOT
 
 
 def test_defaults_when_unset():
@@ -18,3 +19,11 @@ def test_reads_max_text_length():
 def test_rejects_invalid_max_text_length(value):
     with pytest.raises(ValidationError):
         Settings.from_env({"MAX_TEXT_LENGTH": value})
+
+
+def test_body_limit_fits_the_costliest_text_and_is_the_readmes_figure():
+    settings = Settings()
+    worst_json = len('{"text": ""}') + 12 * settings.max_text_length  # surrogate-pair escapes
+    assert settings.max_body_length >= -(-worst_json * 4 // 3)  # base64 of it
+    assert settings.max_body_length == 81_369
+    assert "81,369" in (ROOT / "README.md").read_text()

@@ -1,1 +1,1 @@
-"""Lambda entry points. Each module is one function's handler; they share ``analysis``."""
+"""Lambda entry points. ``api`` is the HTTP API function; it calls ``analysis``."""

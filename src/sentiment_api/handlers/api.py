@@ -24,12 +24,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sentiment_api import __version__
 from sentiment_api.analysis import analyse
-from sentiment_api.errors import (
-    MethodNotAllowedError,
-    NoTextError,
-    TextTooLongError,
-    UnsupportedMediaTypeError,
-)
+from sentiment_api.errors import MethodNotAllowedError, NoTextError, TextTooLongError
 from sentiment_api.models import (
     AnalyseRequest,
     AnalyseResponse,
@@ -43,14 +38,19 @@ from sentiment_api.settings import Settings
 SETTINGS = Settings.from_env()
 
 _HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+_MAX_ERROR_DETAILS = 10
+"""A body with 100,000 unknown fields must not get a 100,000-item answer."""
 
 
 def _json_loads(body: str) -> Any:
-    """``json.loads``, with over-deep nesting reported as the decode error it is (a 400)."""
+    """``json.loads``, with every way it can fail reported as a decode error (so a 400)."""
     try:
         return json.loads(body)
-    except RecursionError as exc:
-        raise json.JSONDecodeError("JSON nested too deeply", body, 0) from exc
+    except json.JSONDecodeError:
+        raise
+    except (RecursionError, ValueError) as exc:
+        # Nesting deeper than the parser recurses, or an integer of over 4,300 digits.
+        raise json.JSONDecodeError("JSON too deeply nested or number too long", body, 0) from exc
 
 
 app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=_json_loads)
@@ -76,14 +76,7 @@ def _error(
     )
 
 
-def _body_is_json() -> bool:
-    """True if the request declares a JSON body, or declares nothing (then JSON is assumed)."""
-    content_type = app.current_event.headers.get("content-type") or ""
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    return media_type in ("", content_types.APPLICATION_JSON)
-
-
-@app.get("/", summary="Health check")
+@app.route("/", method=["GET", "HEAD"], summary="Health check")
 def health() -> HealthResponse:
     """Report that the function is up, and its version."""
     return HealthResponse(version=__version__)
@@ -92,9 +85,6 @@ def health() -> HealthResponse:
 @app.post("/analyse", summary="Analyse the sentiment of a text")
 def analyse_text(request: Annotated[AnalyseRequest, Body()]) -> AnalyseResponse:
     """Return the polarity, subjectivity and label of ``request.text``."""
-    if not _body_is_json():
-        # Powertools parses form bodies itself; this API takes JSON only.
-        raise UnsupportedMediaTypeError
     text = request.text
     if text is None or not text.strip():
         raise NoTextError
@@ -124,7 +114,7 @@ def _reject_other_methods(path: str, *allowed: str) -> None:
     app.route(path, method=others, include_in_schema=False)(method_not_allowed)
 
 
-_reject_other_methods("/", "GET")
+_reject_other_methods("/", "GET", "HEAD")
 _reject_other_methods("/analyse", "POST")
 
 
@@ -138,8 +128,8 @@ def _text_too_long(exc: TextTooLongError) -> Response[dict[str, Any]]:
     return _error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "text_too_long", str(exc))
 
 
-@app.exception_handler([UnsupportedMediaTypeError, RequestUnsupportedContentType])
-def _unsupported_media_type(_: Exception) -> Response[dict[str, Any]]:
+@app.exception_handler(RequestUnsupportedContentType)
+def _unsupported_media_type(_: Exception | None = None) -> Response[dict[str, Any]]:
     return _error(
         HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
         "unsupported_media_type",
@@ -159,22 +149,18 @@ def _undecodable_body(_: Exception) -> Response[dict[str, Any]]:
 
 @app.exception_handler(RequestValidationError)
 def _invalid_request(exc: RequestValidationError) -> Response[dict[str, Any]]:
-    if not _body_is_json():
-        return _unsupported_media_type(exc)
     errors = exc.errors()
     if any(error["type"] == "json_invalid" for error in errors):
         return _error(HTTPStatus.BAD_REQUEST, "invalid_json", "The request body is not valid JSON")
     if any(error["type"] == "missing" and tuple(error["loc"]) == ("body",) for error in errors):
         return _no_text(NoTextError())  # no body, or a JSON null: the tutorial's contract
     details = [
-        ErrorDetail(
-            loc=[str(part) if not isinstance(part, int) else part for part in error["loc"][1:]],
-            type=error["type"],
-            msg=error.get("msg", ""),
-        )
-        for error in errors
+        ErrorDetail(loc=list(error["loc"][1:]), type=error["type"], msg=error.get("msg", ""))
+        for error in errors[:_MAX_ERROR_DETAILS]
     ]
     summary = "; ".join(f"{'.'.join(map(str, d.loc)) or 'body'}: {d.msg}" for d in details)
+    if len(errors) > len(details):
+        summary += f"; and {len(errors) - len(details)} more"
     return _error(
         HTTPStatus.UNPROCESSABLE_ENTITY,
         "validation_error",
@@ -205,9 +191,52 @@ def _internal_error(exc: Exception) -> Response[dict[str, Any]]:
     return _error(HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "Internal server error")
 
 
+def _screen(event: dict[str, Any]) -> tuple[dict[str, Any], Response[dict[str, Any]] | None]:
+    """Checks that must come before Powertools parses a body: its size and its media type.
+
+    Powertools would parse form and multipart bodies (and fail on some of them with a 500),
+    and it picks its parser by a case-sensitive prefix test although media types are
+    case-insensitive (RFC 9110, section 8.3.1).
+
+    Returns:
+        (the event to resolve, with its Content-Type lowercased; a 413/415 response, or None).
+    """
+    body = event.get("body")
+    if not body:
+        return event, None
+    if len(body) > SETTINGS.max_body_length:
+        return event, _error(
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            "body_too_large",
+            f"The request body is {len(body)} characters long; the limit is "
+            f"{SETTINGS.max_body_length} characters",
+        )
+    headers = event.get("headers") or {}
+    for name, value in headers.items():
+        if name.lower() == "content-type" and isinstance(value, str) and value:
+            media_type = value.split(";", 1)[0].strip().lower()
+            if media_type != content_types.APPLICATION_JSON:
+                return event, _unsupported_media_type()
+            return {**event, "headers": {**headers, name: value.lower()}}, None
+    return event, None  # no Content-Type: taken as JSON
+
+
+def _proxy_response(response: Response[dict[str, Any]]) -> dict[str, Any]:
+    """A rejection made before routing, as the proxy response Powertools would have built."""
+    return {
+        "statusCode": int(response.status_code),
+        "multiValueHeaders": {
+            "Content-Type": [response.content_type or content_types.APPLICATION_JSON]
+        },
+        "body": json.dumps(response.body, separators=(",", ":")),
+        "isBase64Encoded": False,
+    }
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics(capture_cold_start_metric=True)
-@tracer.capture_lambda_handler
+# capture_response=False: the response echoes the submitted text, which must not reach X-Ray.
+@tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Resolve one API Gateway proxy event (REST API, payload 1.0) to a proxy response.
 
@@ -216,21 +245,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         context: the Lambda context.
 
     Returns:
-        ``{"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}``; the body
-        is JSON. Never raises for bad input: every request error becomes a 4xx response.
+        ``{"statusCode", "multiValueHeaders", "body", "isBase64Encoded"}`` (plus ``headers``
+        for routed requests); the body is JSON. Never raises for bad input: every request
+        error becomes a 4xx response.
     """
-    _lowercase_content_type(event)
+    event, rejection = _screen(event)
+    if rejection is not None:
+        return _proxy_response(rejection)
     return app.resolve(event, context)
-
-
-def _lowercase_content_type(event: dict[str, Any]) -> None:
-    # Media types are case-insensitive (RFC 9110, section 8.3.1), but Powertools picks its body
-    # parser with a case-sensitive prefix test: "Application/JSON" would be a 415.
-    for headers in (event.get("headers"), event.get("multiValueHeaders")):
-        for name, value in (headers or {}).items():
-            if name.lower() == "content-type":
-                headers[name] = (
-                    [v.lower() for v in value]
-                    if isinstance(value, list)
-                    else (value.lower() if isinstance(value, str) else value)
-                )
