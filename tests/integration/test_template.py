@@ -84,14 +84,22 @@ def test_routes_are_explicit_and_each_reaches_a_handler_route(lambda_context):
 
 
 @pytest.mark.parametrize(
-    "response_type", ["MISSING_AUTHENTICATION_TOKEN", "DEFAULT_4XX", "DEFAULT_5XX"]
+    ("response_type", "status", "code"),
+    [
+        ("MISSING_AUTHENTICATION_TOKEN", 404, "not_found"),  # API Gateway's "no such route"
+        ("THROTTLED", 429, "throttled"),
+        ("REQUEST_TOO_LARGE", 413, "request_too_large"),
+        ("DEFAULT_4XX", None, "gateway_rejected"),
+        ("DEFAULT_5XX", None, "internal_error"),
+    ],
 )
-def test_gateway_responses_use_the_error_shape(response_type):
+def test_gateway_responses_use_the_error_shape(response_type, status, code):
     responses = RESOURCES["SentimentApi"]["Properties"]["GatewayResponses"]
-    body = json.loads(responses[response_type]["ResponseTemplates"]["application/json"])
-    assert set(body) == {"error", "code"}
-    if response_type == "MISSING_AUTHENTICATION_TOKEN":  # API Gateway's answer to unknown paths
-        assert responses[response_type]["StatusCode"] == 404 and body["code"] == "not_found"
+    assert len(responses) == 5
+    response = responses[response_type]
+    body = json.loads(response["ResponseTemplates"]["application/json"])
+    assert set(body) == {"error", "code"} and body["code"] == code
+    assert response.get("StatusCode") == status
 
 
 def test_outputs_give_the_https_url_and_the_function_arn():
