@@ -26,7 +26,7 @@ BUILT_TEMPLATE = ROOT / ".aws-sam" / "build" / "template.yaml"
 SAM_ENV = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
 
 
-# The status each fixture in events/ must produce; test_events checks every file is listed.
+# The status each fixture in events/ must produce; test_api_handler checks every file is listed.
 EXPECTED_STATUS = {
     "analyse_base64_body.json": 200,
     "analyse_empty_text.json": 400,

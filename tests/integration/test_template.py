@@ -1,7 +1,6 @@
 """The SAM template: valid, and wired to the code it deploys."""
 
 import json
-import os
 import subprocess
 
 import pytest
@@ -9,7 +8,7 @@ from samcli.yamlhelper import yaml_parse
 
 from sentiment_api.handlers import api
 from sentiment_api.settings import DEFAULT_MAX_TEXT_LENGTH
-from support import ROOT, api_event
+from support import ROOT, SAM, SAM_ENV, api_event
 
 TEMPLATE = yaml_parse((ROOT / "template.yaml").read_text())
 RESOURCES = TEMPLATE["Resources"]
@@ -22,12 +21,12 @@ def api_events():
 
 def test_sam_validate_lint_passes_without_warnings():
     result = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "sam"), "validate", "--lint"],
+        [SAM, "validate", "--lint"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "SAM_CLI_TELEMETRY": "0"},
+        env=SAM_ENV,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     # Nothing but the verdict: any cfn-lint warning would add lines.
