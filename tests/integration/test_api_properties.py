@@ -73,3 +73,70 @@ def test_never_a_server_error_and_always_a_json_error_shape(
         assert "Traceback" not in raw and 'File "' not in raw and ".py" not in raw
     else:
         assert response["statusCode"] == 200
+
+
+ANALYSE_BODIES = st.one_of(
+    BODIES,
+    st.fixed_dictionaries(
+        {"text": st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=300)}
+    ).map(json.dumps),
+    st.fixed_dictionaries({"text": st.text(max_size=50)}, optional={"extra": JSON_VALUES}).map(
+        json.dumps
+    ),
+    st.sampled_from(["a", "good", "x" * 5000, "x" * 5001, " \t\n", "😀" * 5000]).map(
+        lambda text: json.dumps({"text": text}, ensure_ascii=False)
+    ),
+)
+
+
+def _emitted(response: dict, stdout: str) -> tuple:
+    """A response and the metrics printed with it, minus what differs between any two calls."""
+    metrics = [json.loads(line) for line in stdout.splitlines() if line.startswith('{"_aws"')]
+    for blob in metrics:
+        blob["_aws"].pop("Timestamp")
+        blob.pop("function_request_id", None)
+    return (
+        response["statusCode"],
+        dict(response["multiValueHeaders"]),
+        response["body"],
+        response["isBase64Encoded"],
+        metrics,
+    )
+
+
+@settings(
+    max_examples=300,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(body=ANALYSE_BODIES, content_type=CONTENT_TYPES, base64_flag=st.booleans())
+def test_fast_path_answers_exactly_as_the_router_would(
+    body, content_type, base64_flag, monkeypatch, capsys
+):
+    # Given a POST /analyse of any body
+    if isinstance(body, str) and base64_flag:
+        body = base64.b64encode(body.encode("utf-8", "surrogatepass")).decode()
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    event = api_event("POST", "/analyse", body, headers=headers, base64_encoded=base64_flag)
+    capsys.readouterr()
+
+    # When the handler answers it as deployed, and again with the fast path switched off
+    fast = _emitted(api.lambda_handler(event, FakeLambdaContext()), capsys.readouterr().out)
+    with monkeypatch.context() as patch:
+        patch.setattr(api, "_analyse_fast", lambda event: None)
+        routed = _emitted(api.lambda_handler(event, FakeLambdaContext()), capsys.readouterr().out)
+
+    # Then the status, headers, body and metrics are the same
+    assert fast == routed
+
+
+def test_fast_path_serves_the_plain_request(lambda_context):
+    # Given the most common request, when the fast path alone is asked
+    event = api_event(
+        body='{"text": "Happy New Year!"}', headers={"Content-Type": "application/json"}
+    )
+    response = api._analyse_fast(event)
+    # Then it answers it (so the equivalence test above compares real fast-path answers)
+    assert response is not None and response["statusCode"] == 200
+    assert json.loads(response["body"])["sentiment_score"] == 0.48522727272727273
