@@ -1,4 +1,4 @@
-"""Request errors the API reports. Each maps to one HTTP response in ``handlers.api``."""
+"""Request errors the API reports. Each maps to one HTTP response in ``handlers.router``."""
 
 from __future__ import annotations
 
@@ -31,3 +31,31 @@ class MethodNotAllowedError(Exception):
     def __init__(self, allowed: tuple[str, ...]) -> None:
         super().__init__(f"Method not allowed; this path accepts {', '.join(allowed)}")
         self.allowed = allowed
+
+
+class BodyTooLargeError(Exception):
+    """The request body is longer than any valid request can be (HTTP 413).
+
+    Attributes:
+        length: the body's length in characters, as received (base64 or not).
+        limit: the longest body accepted, in characters.
+    """
+
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(
+            f"The request body is {length} characters long; the limit is {limit} characters"
+        )
+        self.length = length
+        self.limit = limit
+
+
+class UnsupportedMediaTypeError(Exception):
+    """The request body is declared as something other than JSON (HTTP 415).
+
+    Attributes:
+        content_type: the request's Content-Type header.
+    """
+
+    def __init__(self, content_type: str) -> None:
+        super().__init__(f"Unsupported media type {content_type!r}")
+        self.content_type = content_type

@@ -3,34 +3,43 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
-
-from pydantic import BaseModel, ConfigDict, Field
+from dataclasses import dataclass
 
 DEFAULT_MAX_TEXT_LENGTH = 5_000
 """Default cap on ``text``, in Unicode code points: Amazon Comprehend's and Azure AI Language's
 per-document limits are of this order (5,000 bytes and 5,120 characters)."""
 
+MAX_TEXT_LENGTH_LIMIT = 50_000
+"""Highest cap a deployment may set: analysis is quadratic on runs of punctuation (100,000
+"!" take over a second)."""
 
-class Settings(BaseModel):
+
+@dataclass(frozen=True, slots=True)
+class Settings:
     """What a deployment may tune. Each field comes from one environment variable.
 
+    A plain dataclass, not a pydantic model: the API's cold start imports pydantic only for
+    requests that need the router (see ``handlers/api.py``).
+
+    Attributes:
+        max_text_length: longest accepted text, in Unicode code points, 1 to 50,000
+            (env ``MAX_TEXT_LENGTH``).
+
     Raises:
-        pydantic.ValidationError: from :meth:`from_env` when a variable is set but invalid;
+        ValueError: when a value is out of range, or (from :meth:`from_env`) not an integer;
             the function then fails at init, which is where a misconfiguration should show.
     """
 
-    model_config = ConfigDict(frozen=True)
+    max_text_length: int = DEFAULT_MAX_TEXT_LENGTH
 
-    max_text_length: Annotated[
-        int,
-        Field(
-            ge=1,
-            # Analysis is quadratic on runs of punctuation (100,000 "!" take over a second).
-            le=50_000,
-            description="Longest accepted text, in Unicode code points (env MAX_TEXT_LENGTH).",
-        ),
-    ] = DEFAULT_MAX_TEXT_LENGTH
+    def __post_init__(self) -> None:
+        if type(self.max_text_length) is not int or not (
+            1 <= self.max_text_length <= MAX_TEXT_LENGTH_LIMIT
+        ):
+            raise ValueError(
+                f"MAX_TEXT_LENGTH must be an integer from 1 to {MAX_TEXT_LENGTH_LIMIT}, "
+                f"not {self.max_text_length!r}"
+            )
 
     @property
     def max_body_length(self) -> int:
@@ -46,7 +55,11 @@ class Settings(BaseModel):
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         """Build settings from ``environ`` (default ``os.environ``); unset ones keep defaults."""
         env = os.environ if environ is None else environ
-        values = {}
-        if env.get("MAX_TEXT_LENGTH"):
-            values["max_text_length"] = env["MAX_TEXT_LENGTH"]
-        return cls.model_validate(values)
+        raw = env.get("MAX_TEXT_LENGTH")
+        if not raw:
+            return cls()
+        try:
+            value = int(raw, 10)
+        except ValueError:
+            raise ValueError(f"MAX_TEXT_LENGTH must be an integer, not {raw!r}") from None
+        return cls(max_text_length=value)

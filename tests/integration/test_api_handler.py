@@ -2,12 +2,15 @@
 
 import io
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
 from sentiment_api.handlers import api
 from sentiment_api.settings import Settings
-from support import EVENTS, EXPECTED_STATUS, api_event, load_event, run_python
+from support import EVENTS, EXPECTED_STATUS, ROOT, api_event, load_event, run_python
 
 
 def call(event, context):
@@ -280,6 +283,28 @@ def test_text_is_never_logged(lambda_context, log_lines):
 def test_api_function_does_not_import_boto3():
     code = "import sys, sentiment_api.handlers.api; print('boto3' in sys.modules)"
     assert run_python(code, AWS_LAMBDA_FUNCTION_NAME="f").strip() == "False"
+
+
+def test_cold_start_of_a_plain_analysis_imports_no_router_no_pydantic_no_nltk():
+    # Given a fresh interpreter that imports the handler and serves one plain POST /analyse
+    code = (
+        "import json, sys\n"
+        "from support import FakeLambdaContext, load_event\n"
+        "from sentiment_api.handlers import api\n"
+        "response = api.lambda_handler(load_event('analyse_positive.json'), FakeLambdaContext())\n"
+        "heavy = ['aws_lambda_powertools.event_handler', 'pydantic', 'nltk', 'boto3']\n"
+        "print(response['statusCode'], *[m in sys.modules for m in heavy], file=sys.stderr)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT / 'tests'}"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    # Then it answered 200 and loaded none of the heavy modules the router would need
+    assert result.stderr.split()[-5:] == ["200", "False", "False", "False", "False"]
 
 
 def test_max_text_length_is_read_from_the_environment_at_import():
