@@ -15,7 +15,7 @@ export SAM_CLI_TELEMETRY := 0
 SAM_LOCAL_FLAGS := --skip-pull-image
 EVENT ?= events/analyse_positive.json
 
-.PHONY: help venv docker base-image build start invoke test unit e2e evaluate lint format clean
+.PHONY: help venv docker base-image build start invoke test unit e2e bench evaluate lint format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ test: build ## Run every test: unit, integration and the container end-to-end te
 unit: venv ## Run the fast tests only (no Docker)
 	$(BIN)/pytest -m "not e2e"
 
+bench: build ## Run the benchmark against its baselines; prints a table, writes .bench/results.json
+	$(BIN)/python tests/bench/run.py $(ARGS)
+
 evaluate: venv ## Score the labelled sentences through a running API: make evaluate ARGS="--url ..."
 	$(BIN)/python -m sentiment_api.evaluate $(ARGS)
 
@@ -61,4 +64,4 @@ format: venv ## Format the code (ruff)
 	$(BIN)/ruff check --fix src tests
 
 clean: ## Remove the virtual environment and build output
-	rm -rf $(VENV) .aws-sam .pytest_cache .hypothesis
+	rm -rf $(VENV) .aws-sam .pytest_cache .hypothesis .bench

@@ -106,3 +106,21 @@ def test_outputs_give_the_https_url_and_the_function_arn():
     url = outputs["SentimentApiUrl"]["Value"]["Fn::Sub"]
     assert url.startswith("https://${SentimentApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/")
     assert outputs["SentimentFunctionArn"]["Value"] == {"Fn::GetAtt": ["SentimentFunction", "Arn"]}
+
+
+def test_provisioned_concurrency_is_off_by_default_and_set_on_the_alias_when_asked():
+    parameter = TEMPLATE["Parameters"]["ProvisionedConcurrency"]
+    assert (parameter["Type"], parameter["Default"], parameter["MinValue"]) == ("Number", 0, 0)
+    # CloudFormation compares the parameter as a string: "0" means off
+    assert TEMPLATE["Conditions"]["HasProvisionedConcurrency"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ProvisionedConcurrency"}, "0"]}]
+    }
+    properties = FUNCTION["Properties"]
+    assert properties["AutoPublishAlias"] == "live"  # provisioned concurrency needs an alias
+    assert properties["ProvisionedConcurrencyConfig"] == {
+        "Fn::If": [
+            "HasProvisionedConcurrency",
+            {"ProvisionedConcurrentExecutions": {"Ref": "ProvisionedConcurrency"}},
+            {"Ref": "AWS::NoValue"},
+        ]
+    }

@@ -1,0 +1,570 @@
+"""The benchmark: ``make bench``. Prints a table and writes every figure to a JSON file.
+
+It measures the function against two baselines built here, on the same base image, in the same
+run, alternating between them so that a slow spell of the machine hits all three alike:
+
+- **floor**: an empty handler (the runtime's own start-up);
+- **bare**: the tutorial's handler, ``TextBlob(text).sentiment`` + ``json.dumps``.
+
+It asserts nothing about time; the targets are compared in the README. Every request goes to
+containers started here, on 127.0.0.1, with bounded counts and time-outs.
+
+Usage: ``python tests/bench/run.py [--runs N] [--out .bench]`` (``make bench`` builds first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import importlib.util
+import json
+import math
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
+
+# The function's environment, as the template sets it, before the handler is imported.
+FUNCTION_ENV = {
+    "POWERTOOLS_SERVICE_NAME": "sentiment-api",
+    "POWERTOOLS_METRICS_NAMESPACE": "SentimentApi",
+    "POWERTOOLS_LOG_LEVEL": "INFO",
+    "MAX_TEXT_LENGTH": "5000",
+}
+os.environ.update(FUNCTION_ENV)
+
+from sentiment_api.analysis import analyse  # noqa: E402
+from sentiment_api.evaluate import load_labelled_sentences  # noqa: E402
+from sentiment_api.handlers import api  # noqa: E402
+from support import DATA, FakeLambdaContext, api_event, free_port, load_event  # noqa: E402
+
+BASELINES = ROOT / "tests" / "bench" / "baselines"
+HANDLER_MODULES = {"ours": "sentiment_api.handlers.api", "floor": "app", "bare": "app"}
+INVOKE_PATH = "/2015-03-31/functions/function/invocations"
+FULL_VCPU_MB = 1769
+"""Lambda gives a function one full vCPU at 1,769 MB and CPU in proportion to memory below it
+(AWS Lambda Developer Guide, "Configure Lambda function memory")."""
+
+# Published on-demand prices, US East (N. Virginia), x86, as of 2026-11; sources in the README.
+LAMBDA_PER_GB_SECOND = 0.0000166667
+LAMBDA_PER_MILLION_REQUESTS = 0.20
+REST_API_PER_MILLION = 3.50
+HTTP_API_PER_MILLION = 1.00
+COMPREHEND_PER_UNIT = 0.0001
+"""Amazon Comprehend sentiment: $0.0001 per unit of 100 characters, at least 3 units a request."""
+
+
+# ---- statistics -----------------------------------------------------------------------------
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    """Median, p99, spread (interquartile range), min and max of ``samples``, and their count."""
+    ordered = sorted(samples)
+    quartiles = statistics.quantiles(ordered, n=4) if len(ordered) > 1 else [ordered[0]] * 3
+    return {
+        "median": statistics.median(ordered),
+        "p99": ordered[min(len(ordered) - 1, math.ceil(0.99 * len(ordered)) - 1)],
+        "iqr": quartiles[2] - quartiles[0],
+        "min": ordered[0],
+        "max": ordered[-1],
+        "n": len(ordered),
+    }
+
+
+def rotations(names: list[str], runs: int) -> Iterator[str]:
+    """``names`` ``runs`` times each, the order rotating each round (A B C, B C A, C A B ...)."""
+    for run in range(runs):
+        shift = run % len(names)
+        yield from names[shift:] + names[:shift]
+
+
+# ---- images and containers ------------------------------------------------------------------
+
+
+def docker(*args: str, timeout: float = 600) -> str:
+    return subprocess.run(
+        ["docker", *args], capture_output=True, text=True, check=True, timeout=timeout
+    ).stdout
+
+
+def our_image() -> str:
+    """The function image ``sam build`` made (``make bench`` builds it first)."""
+    from samcli.yamlhelper import yaml_parse
+
+    built = ROOT / ".aws-sam" / "build" / "template.yaml"
+    if not built.is_file():
+        sys.exit("no .aws-sam/build: run `make bench`, which builds first")
+    template = yaml_parse(built.read_text())
+    return template["Resources"]["SentimentFunction"]["Properties"]["ImageUri"]
+
+
+def textblob_requirement() -> str:
+    """TextBlob's pin in requirements.txt, so that bare runs the same TextBlob as ours."""
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        if line.startswith("textblob=="):
+            return line.strip()
+    raise LookupError("requirements.txt pins no textblob")
+
+
+def build_baselines() -> dict[str, str]:
+    """Build the floor and bare images; return every image under test by name."""
+    images = {"ours": our_image()}
+    for name, requirement in (("floor", ""), ("bare", textblob_requirement())):
+        images[name] = f"sentiment-bench-{name}:latest"
+        docker("build", "-q", "-t", images[name], "--build-arg", f"HANDLER={name}",
+               "--build-arg", f"REQUIREMENT={requirement}", str(BASELINES))  # fmt: skip
+    return images
+
+
+def run_flags(cpus: float = 1.0, memory_mb: int | None = None) -> list[str]:
+    """How Lambda runs a function: read-only root, /tmp as tmpfs, a CPU share, its env."""
+    flags = ["--rm", "--read-only", "--tmpfs", "/tmp", f"--cpus={cpus:.3f}"]
+    if memory_mb is not None:
+        flags += [f"--memory={memory_mb}m", f"--memory-swap={memory_mb}m"]
+    for name, value in FUNCTION_ENV.items():
+        flags += ["-e", f"{name}={value}"]
+    return flags
+
+
+class Function:
+    """A function image running under the Runtime Interface Emulator on a loopback port."""
+
+    def __init__(self, image: str, cpus: float = 1.0, memory_mb: int | None = None) -> None:
+        self.port = free_port()
+        self.started = time.perf_counter()
+        self.container = docker(
+            "run", "-d", *run_flags(cpus, memory_mb), "-p", f"127.0.0.1:{self.port}:8080", image
+        ).strip()
+        self.connection: http.client.HTTPConnection | None = None
+
+    def invoke(self, event: dict[str, Any], deadline_s: float = 60) -> tuple[dict[str, Any], float]:
+        """Invoke once (retrying while the emulator is not yet listening); return the
+        function's response and the seconds the successful request took."""
+        body = json.dumps(event).encode()
+        deadline = time.monotonic() + deadline_s
+        while True:
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            try:
+                start = time.perf_counter()
+                self.connection.request("POST", INVOKE_PATH, body=body)
+                response = self.connection.getresponse()
+                payload = response.read()
+                elapsed = time.perf_counter() - start
+                if response.status != 200:
+                    raise RuntimeError(f"emulator answered {response.status}: {payload[:200]!r}")
+                return json.loads(payload), elapsed
+            except (ConnectionError, http.client.HTTPException, OSError):
+                self.connection.close()
+                self.connection = None
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.002)
+
+    def stop(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+        subprocess.run(["docker", "rm", "-f", self.container], capture_output=True, timeout=60)
+
+
+@contextlib.contextmanager
+def running(image: str, cpus: float = 1.0, memory_mb: int | None = None) -> Iterator[Function]:
+    function = Function(image, cpus, memory_mb)
+    try:
+        yield function
+    finally:
+        function.stop()
+
+
+# ---- inputs ---------------------------------------------------------------------------------
+
+
+def real_texts() -> list[str]:
+    """The 3,000 labelled review sentences, shuffled with a fixed seed."""
+    texts = [sentence.text for sentence in load_labelled_sentences(DATA)]
+    random.Random(7).shuffle(texts)
+    return texts
+
+
+def real_text_of(length: int, texts: list[str]) -> str:
+    """Real review sentences joined by spaces and cut to exactly ``length`` characters."""
+    joined, parts = "", iter(texts)
+    while len(joined) < length:
+        joined += next(parts) + " "
+    return joined[:length]
+
+
+def analyse_event(text: str) -> dict[str, Any]:
+    return api_event(body=json.dumps({"text": text}), headers={"Content-Type": "application/json"})
+
+
+# ---- 1. init --------------------------------------------------------------------------------
+
+IMPORT_TIMER = (
+    "import importlib, sys, time\n"
+    "start = time.perf_counter()\n"
+    "importlib.import_module(sys.argv[1])\n"
+    "print((time.perf_counter() - start) * 1000)"
+)
+
+
+def measure_init(images: dict[str, str], runs: int, out: Path) -> dict[str, Any]:
+    """Milliseconds to import each handler module in its own image (a fresh container each)."""
+    samples: dict[str, list[float]] = {name: [] for name in images}
+    for name in rotations(list(images), runs):
+        output = docker("run", *run_flags(), "-w", "/var/task", "--entrypoint", "python3",
+                        images[name], "-c", IMPORT_TIMER, HANDLER_MODULES[name])  # fmt: skip
+        samples[name].append(float(output.strip().splitlines()[-1]))
+    # The breakdown of ours, for whoever wants to cut it further.
+    breakdown = subprocess.run(
+        ["docker", "run", *run_flags(), "-w", "/var/task", "--entrypoint", "python3",
+         images["ours"], "-X", "importtime", "-c", f"import {HANDLER_MODULES['ours']}"],
+        capture_output=True, text=True, check=True, timeout=120,
+    ).stderr  # fmt: skip
+    (out / "importtime-ours.txt").write_text(breakdown)
+    return {name: summary(values) for name, values in samples.items()}
+
+
+# ---- 2. cold first response -----------------------------------------------------------------
+
+
+def measure_cold(images: dict[str, str], runs: int, event: dict[str, Any]) -> dict[str, Any]:
+    """Milliseconds from ``docker run`` to the first 200 answer of an invoke."""
+    samples: dict[str, list[float]] = {name: [] for name in images}
+    for name in rotations(list(images), runs):
+        function = Function(images[name])
+        try:
+            response, _ = function.invoke(event)
+            samples[name].append((time.perf_counter() - function.started) * 1000)
+            if response.get("statusCode") != 200:
+                raise RuntimeError(f"{name} answered {response}")
+        finally:
+            function.stop()
+    return {name: summary(values) for name, values in samples.items()}
+
+
+# ---- 3. warm latency ------------------------------------------------------------------------
+
+
+def timed_calls(call: Callable[[], object], count: int) -> list[float]:
+    """Microseconds of each of ``count`` calls."""
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter_ns()
+        call()
+        samples.append((time.perf_counter_ns() - start) / 1000)
+    return samples
+
+
+def measure_warm_in_process(texts: list[str], rounds: int) -> dict[str, Any]:
+    """µs per call of the handler and of ``analyse()`` alone, alternating blocks of 100."""
+    context = FakeLambdaContext()
+    figures: dict[str, Any] = {}
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):  # EMF metric lines
+        for length in (50, 500, 5000):
+            text = real_text_of(length, texts)
+            event = analyse_event(text)
+            assert api.lambda_handler(event, context)["statusCode"] == 200
+            calls = {
+                "analyse": lambda text=text: analyse(text),
+                "handler": lambda event=event: api.lambda_handler(event, context),
+            }
+            samples: dict[str, list[float]] = {"analyse": [], "handler": []}
+            block = 100 if length < 5000 else 10
+            for name in rotations(list(calls), rounds):
+                samples[name] += timed_calls(calls[name], block)
+            analysed, handled = summary(samples["analyse"]), summary(samples["handler"])
+            figures[str(length)] = {
+                "analyse_us": analysed,
+                "handler_us": handled,
+                "overhead_p50_us": handled["median"] - analysed["median"],
+                "overhead_p99_us": handled["p99"] - analysed["p99"],
+            }
+    return figures
+
+
+def measure_warm_http(images: dict[str, str], requests: int, text: str) -> dict[str, Any]:
+    """Round trips (ms) to warm containers through the emulator, interleaved request by request."""
+    event = analyse_event(text)
+    samples: dict[str, list[float]] = {name: [] for name in images}
+    with contextlib.ExitStack() as stack:
+        functions = {name: stack.enter_context(running(image)) for name, image in images.items()}
+        for function in functions.values():
+            for _ in range(20):  # cold start and warm-up, not measured
+                function.invoke(event)
+        for name in rotations(list(images), requests):
+            _, elapsed = functions[name].invoke(event)
+            samples[name].append(elapsed * 1000)
+    return {name: summary(values) for name, values in samples.items()}
+
+
+# ---- 4. worst case at the cap ---------------------------------------------------------------
+
+
+def measure_worst_case(texts: list[str], repeats: int) -> dict[str, Any]:
+    """Milliseconds for the handler to analyse 5,000-character texts of the worst kinds."""
+    cases = {
+        "5,000 x '('": "(" * 5000,
+        "5,000 emoji": "😀" * 5000,
+        "1,000 x 'good '": "good " * 1000,
+        "real review text": real_text_of(5000, texts),
+    }
+    context = FakeLambdaContext()
+    figures = {}
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        for name, text in cases.items():
+            event = analyse_event(text)
+            assert api.lambda_handler(event, context)["statusCode"] == 200
+            samples = timed_calls(lambda event=event: api.lambda_handler(event, context), repeats)
+            figures[name] = summary([sample / 1000 for sample in samples])
+    return figures
+
+
+# ---- 5. batch and file throughput -----------------------------------------------------------
+
+
+def measure_throughput(texts: list[str]) -> dict[str, Any]:
+    """Documents per second through ``POST /analyse/batch`` and the file job, where served."""
+    figures: dict[str, Any] = {}
+    context = FakeLambdaContext()
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        level = api.logger.log_level
+        api.logger.setLevel("WARNING")  # the probe's 404 would be logged at INFO
+        probe = api.lambda_handler(
+            api_event(body=json.dumps({"texts": texts[:2]}), path="/analyse/batch"), context
+        )
+        api.logger.setLevel(level)
+        if probe["statusCode"] != 200:
+            figures["batch"] = {"skipped": "POST /analyse/batch is not served yet"}
+        else:
+            batches = [texts[i : i + 25] for i in range(0, len(texts), 25)]
+            start = time.perf_counter()
+            for batch in batches:
+                api.lambda_handler(
+                    api_event(body=json.dumps({"texts": batch}), path="/analyse/batch"), context
+                )
+            figures["batch"] = {"documents_per_s": len(texts) / (time.perf_counter() - start)}
+    if importlib.util.find_spec("sentiment_api.handlers.jobs") is None:
+        figures["file_job"] = {"skipped": "the S3 file job does not exist yet"}
+    return figures
+
+
+# ---- 6. memory ------------------------------------------------------------------------------
+
+
+def measure_rss(images: dict[str, str], texts: list[str], work: Path) -> dict[str, Any]:
+    """Resident memory of the function process after 100 and 10,000 warm invocations."""
+    given = work / "rss-input.json"
+    given.write_text(json.dumps({"event": load_event("analyse_positive.json"), "texts": texts}))
+    figures = {}
+    for name in ("ours", "bare"):
+        result = subprocess.run(
+            ["docker", "run", *run_flags(), "-w", "/var/task", "--entrypoint", "python3",
+             "-v", f"{ROOT / 'tests' / 'bench'}:/bench:ro", "-v", f"{work}:/work:ro",
+             images[name], "/bench/rss.py", HANDLER_MODULES[name], "/work/rss-input.json"],
+            capture_output=True, text=True, check=True, timeout=600,
+        )  # fmt: skip
+        figures[name] = json.loads(result.stderr.strip().splitlines()[-1])
+    return figures
+
+
+def measure_memory_sizes(image: str, text: str, requests: int) -> dict[str, Any]:
+    """Warm p50/p99 (ms) at each memory size, with the CPU share Lambda gives that size."""
+    event = analyse_event(text)
+    figures = {}
+    for memory_mb in (128, 256, 512, 768, 1024, 1536, FULL_VCPU_MB):
+        with running(image, cpus=memory_mb / FULL_VCPU_MB, memory_mb=memory_mb) as function:
+            for _ in range(20):
+                function.invoke(event)
+            samples = []
+            for _ in range(requests):
+                samples.append(function.invoke(event)[1] * 1000)
+                time.sleep(0.01)  # requests arrive apart, not back to back
+            figures[str(memory_mb)] = summary(samples)
+    full = figures[str(FULL_VCPU_MB)]["p99"]
+    within = [int(m) for m, f in figures.items() if f["p99"] <= 1.2 * full]
+    return {"by_memory_mb": figures, "smallest_within_20pct_mb": min(within)}
+
+
+# ---- 7. cost --------------------------------------------------------------------------------
+
+
+def cost_per_million(warm: dict[str, Any], memory_mb: int) -> dict[str, Any]:
+    """US dollars per million analyses, from measured handler time and the published prices.
+
+    Lambda bills duration in 1 ms steps; API Gateway per request; Comprehend per 100-character
+    unit with a minimum of 3 units per request.
+    """
+    figures = {}
+    for length, measured in warm.items():
+        billed_ms = max(1, math.ceil(measured["handler_us"]["median"] / 1000))
+        compute = 1e6 * billed_ms / 1000 * memory_mb / 1024 * LAMBDA_PER_GB_SECOND
+        lambda_total = compute + LAMBDA_PER_MILLION_REQUESTS
+        figures[length] = {
+            "billed_ms": billed_ms,
+            "lambda": lambda_total,
+            "lambda_plus_rest_api": lambda_total + REST_API_PER_MILLION,
+            "lambda_plus_http_api": lambda_total + HTTP_API_PER_MILLION,
+            "comprehend": 1e6 * max(3, math.ceil(int(length) / 100)) * COMPREHEND_PER_UNIT,
+        }
+    return {"memory_mb": memory_mb, "per_text_length": figures}
+
+
+# ---- report ---------------------------------------------------------------------------------
+
+
+def table(results: dict[str, Any]) -> str:
+    """The figures as the Markdown tables the README carries."""
+    names = ("ours", "bare", "floor")
+
+    def row(*cells: object) -> str:
+        return "| " + " | ".join(str(cell) for cell in cells) + " |"
+
+    def header(*cells: str) -> list[str]:
+        return ["", row(*cells), row(*["---"] * len(cells))]
+
+    def ms(s: dict[str, float]) -> str:
+        return f"{s['median']:.0f} ms (IQR {s['iqr']:.0f})"
+
+    def p50_p99(s: dict[str, float], unit: str, digits: int) -> str:
+        return f"{s['median']:.{digits}f} / {s['p99']:.{digits}f} {unit}"
+
+    init, cold, http = (
+        results["init_ms"],
+        results["cold_first_response_ms"],
+        results["warm_http_ms"],
+    )
+    rss = results["rss_kib"]
+    lines = [
+        *header("measurement", *names)[1:],
+        row("1. init: import of the handler module", *(ms(init[n]) for n in names)),
+        row("2. cold first response (docker run → first 200)", *(ms(cold[n]) for n in names)),
+        row(
+            "3b. warm round trip via the emulator, p50 / p99",
+            *(p50_p99(http[n], "ms", 2) for n in names),
+        ),
+        row(
+            "6a. RSS after 100 → 10,000 invocations",
+            *(
+                f"{rss[n]['after_100']['rss_kib'] / 1024:.1f} → "
+                f"{rss[n]['after_10000']['rss_kib'] / 1024:.1f} MiB"
+                for n in ("ours", "bare")
+            ),
+            "",
+        ),
+    ]
+    lines += header(
+        "3a. warm, in process", "analyse() p50 / p99", "handler p50 / p99", "overhead p50"
+    )
+    for length, w in results["warm_in_process"].items():
+        lines.append(
+            row(
+                f"{int(length):,} characters",
+                p50_p99(w["analyse_us"], "µs", 0),
+                p50_p99(w["handler_us"], "µs", 0),
+                f"{w['overhead_p50_us']:.0f} µs",
+            )
+        )
+    lines += header("4. worst case at the cap (handler)", "median", "max")
+    for name, s in results["worst_case_ms"].items():
+        lines.append(row(name, f"{s['median']:.1f} ms", f"{s['max']:.1f} ms"))
+    lines += header("5. throughput", "documents/s")
+    for name, s in results["throughput"].items():
+        lines.append(row(name, s.get("skipped") or f"{s['documents_per_s']:.0f}"))
+    sizes = results["memory_sizes"]
+    lines += header("6b. MemorySize (vCPU share)", "warm p50", "warm p99")
+    for memory, s in sizes["by_memory_mb"].items():
+        vcpu = int(memory) / FULL_VCPU_MB
+        lines.append(
+            row(f"{memory} MB ({vcpu:.2f})", f"{s['median']:.2f} ms", f"{s['p99']:.2f} ms")
+        )
+    smallest = sizes["smallest_within_20pct_mb"]
+    lines += ["", f"Smallest MemorySize with p99 within 20 % of 1,769 MB's: {smallest} MB"]
+    cost = results["cost_per_million_usd"]
+    lines += header(
+        f"7. US$ per million ({cost['memory_mb']} MB)",
+        "billed",
+        "Lambda",
+        "+ REST API",
+        "+ HTTP API",
+        "Comprehend",
+    )
+    for length, c in cost["per_text_length"].items():
+        lines.append(
+            row(
+                f"{int(length):,} characters",
+                f"{c['billed_ms']} ms",
+                f"{c['lambda']:.2f}",
+                f"{c['lambda_plus_rest_api']:.2f}",
+                f"{c['lambda_plus_http_api']:.2f}",
+                f"{c['comprehend']:,.0f}",
+            )
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=12, help="cold starts per image (default 12)")
+    parser.add_argument("--out", type=Path, default=ROOT / ".bench", help="where figures go")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    texts = real_texts()
+    started = time.time()
+
+    def step(label: str) -> None:
+        print(f"bench: {label} ({time.time() - started:.0f} s)", file=sys.stderr, flush=True)
+
+    step("building the baselines")
+    images = build_baselines()
+    results: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}",
+        "python": platform.python_version(),
+        "runs": args.runs,
+    }
+    step("1. init")
+    results["init_ms"] = measure_init(images, args.runs, args.out)
+    step("2. cold first response")
+    results["cold_first_response_ms"] = measure_cold(
+        images, args.runs, load_event("analyse_positive.json")
+    )
+    step("3. warm latency")
+    results["warm_in_process"] = measure_warm_in_process(texts, rounds=max(args.runs, 10) * 4)
+    results["warm_http_ms"] = measure_warm_http(
+        images, requests=25 * args.runs, text=real_text_of(500, texts)
+    )
+    step("4. worst case at the cap")
+    results["worst_case_ms"] = measure_worst_case(texts, repeats=max(args.runs, 5))
+    step("5. throughput")
+    results["throughput"] = measure_throughput(texts)
+    step("6. memory")
+    with tempfile.TemporaryDirectory() as work:
+        results["rss_kib"] = measure_rss(images, texts, Path(work))
+    results["memory_sizes"] = measure_memory_sizes(
+        images["ours"], real_text_of(500, texts), requests=25 * args.runs
+    )
+    step("7. cost")
+    results["cost_per_million_usd"] = cost_per_million(
+        results["warm_in_process"], results["memory_sizes"]["smallest_within_20pct_mb"]
+    )
+    (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(table(results))
+    print(f"\nFigures: {args.out / 'results.json'}; import breakdown: "
+          f"{args.out / 'importtime-ours.txt'}", file=sys.stderr)  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""`make bench` itself: it must keep running from a clean checkout. Its figures are not judged
+here (performance targets are not tests); only that every measurement ran and was written."""
+
+import json
+import subprocess
+import sys
+
+from support import ROOT
+
+
+def test_bench_runs_every_measurement_and_writes_its_figures(built, tmp_path):
+    # Given the built image, when the benchmark runs with one round of each measurement
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "bench" / "run.py"), "--runs", "1",
+         "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=900, cwd=ROOT,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    # Then every figure is in the JSON file, for ours and both baselines, and the table printed
+    figures = json.loads((tmp_path / "results.json").read_text())
+    for section in ("init_ms", "cold_first_response_ms", "warm_http_ms"):
+        assert set(figures[section]) == {"ours", "floor", "bare"}
+        assert all(s["median"] > 0 for name, s in figures[section].items() if name != "floor")
+    assert set(figures["warm_in_process"]) == {"50", "500", "5000"}
+    assert len(figures["worst_case_ms"]) == 4
+    assert set(figures["rss_kib"]) == {"ours", "bare"}
+    assert figures["memory_sizes"]["smallest_within_20pct_mb"] in {
+        128,
+        256,
+        512,
+        768,
+        1024,
+        1536,
+        1769,
+    }
+    assert figures["cost_per_million_usd"]["per_text_length"]["50"]["comprehend"] == 300.0
+    assert "sentiment_api.handlers.api" in (tmp_path / "importtime-ours.txt").read_text()
+    assert "| 1. init: import of the handler module |" in result.stdout
