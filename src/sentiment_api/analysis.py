@@ -24,6 +24,10 @@ def _load_pattern_sentiment() -> Any:
     why ``requirements.txt`` pins TextBlob and a test checks, in a separate process, that the
     scores equal ``TextBlob(text).sentiment`` exactly on 3,000 real sentences.
 
+    If the same process later imports TextBlob the usual way, ``from textblob import TextBlob``
+    and ``from textblob.en import sentiment`` work and share these modules, but the attribute
+    ``textblob.en`` is not set on the package (Python sets it only when it loads the module).
+
     Raises:
         ModuleNotFoundError: if TextBlob is not installed.
     """
@@ -42,7 +46,13 @@ def _load_pattern_sentiment() -> Any:
             assert module_spec is not None and module_spec.loader is not None
             module = importlib.util.module_from_spec(module_spec)
             sys.modules[name] = module
-            module_spec.loader.exec_module(module)
+            try:
+                module_spec.loader.exec_module(module)
+            except BaseException:
+                # Leave no half-initialised module behind for the next import to reuse.
+                sys.modules.pop("textblob._text", None)
+                sys.modules.pop("textblob.en", None)
+                raise
     scorer = sys.modules["textblob.en"].sentiment
     # The lexicon (en-sentiment.xml, ~40 ms to parse) loads lazily on first use; len() forces
     # it now, in the init phase, so the first request does not pay for it.

@@ -2,7 +2,7 @@
 after 100 and after 10,000 warm invocations, as one JSON line on stderr.
 
 Usage: python3 rss.py <handler module> <input.json>
-where input.json is {"event": an API Gateway proxy event, "texts": [real review sentences]}.
+where input.json is {"events": [API Gateway proxy events]}, used in turn.
 """
 
 import contextlib
@@ -40,14 +40,14 @@ def main():
     with open(input_path) as file:
         given = json.load(file)
     handler = importlib.import_module(module).lambda_handler
-    events = [{**given["event"], "body": json.dumps({"text": t})} for t in given["texts"]]
+    events = given["events"]
     figures = {"after_import": {"rss_kib": status_kib("VmRSS"), "peak_kib": status_kib("VmHWM")}}
     done = 0
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):  # EMF metric lines
         for target in (100, 10_000):
             while done < target:
                 response = handler(events[done % len(events)], Context())
-                assert response["statusCode"] == 200, response
+                assert response["statusCode"] < 500, response
                 done += 1
             figures[f"after_{target}"] = {
                 "rss_kib": status_kib("VmRSS"),

@@ -98,13 +98,18 @@ def _screen(event: dict[str, Any]) -> dict[str, Any]:
     if len(body) > SETTINGS.max_body_length:
         raise BodyTooLargeError(len(body), SETTINGS.max_body_length)
     headers = event.get("headers") or {}
-    for name, value in headers.items():
-        if name.lower() == "content-type" and isinstance(value, str) and value:
-            if value.split(";", 1)[0].strip().lower() != _JSON:
-                raise UnsupportedMediaTypeError(value)
-            if value != value.lower():
-                event = {**event, "headers": {**headers, name: value.lower()}}
-            return event
+    declared = {
+        name: value
+        for name, value in headers.items()
+        if name.lower() == "content-type" and isinstance(value, str) and value
+    }
+    # Every Content-Type must say JSON: with two (names differing in case), either could win.
+    for value in declared.values():
+        if value.split(";", 1)[0].strip().lower() != _JSON:
+            raise UnsupportedMediaTypeError(value)
+    if any(value != value.lower() for value in declared.values()):
+        lowered = {name: value.lower() for name, value in declared.items()}
+        event = {**event, "headers": {**headers, **lowered}}
     return event  # no Content-Type: taken as JSON
 
 
@@ -122,6 +127,7 @@ def _analyse_fast(event: dict[str, Any]) -> dict[str, Any] | None:
         event.get("path") != "/analyse"
         or event.get("httpMethod") != "POST"
         or event.get("isBase64Encoded")
+        or type(body) is not str
         or not body
     ):
         return None
@@ -169,9 +175,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         context: the Lambda context.
 
     Returns:
-        ``{"statusCode", "multiValueHeaders", "body", "isBase64Encoded"}`` (plus ``headers``
-        for routed requests); the body is JSON. Never raises for bad input: every request
-        error becomes a 4xx response.
+        ``{"statusCode", "multiValueHeaders", "body", "isBase64Encoded"}``; the body is JSON.
+        Never raises for bad input: every request error becomes a 4xx response.
     """
     try:
         event = _screen(event)
