@@ -43,6 +43,14 @@ METHODS = st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPT
 PATHS = st.one_of(st.sampled_from(["/", "/analyse", "/analyse/", "/nope", "//"]), st.text())
 
 
+def generated_event(method, path, body, content_type, base64_flag) -> dict:
+    """A proxy event from drawn parts; a text body is base64-encoded when the flag is set."""
+    if isinstance(body, str) and base64_flag:
+        body = base64.b64encode(body.encode("utf-8", "surrogatepass")).decode()
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    return api_event(method, path, body, headers=headers, base64_encoded=base64_flag)
+
+
 @settings(
     max_examples=400,
     derandomize=True,  # the same cases on every run, so CI is reproducible
@@ -59,10 +67,7 @@ PATHS = st.one_of(st.sampled_from(["/", "/analyse", "/analyse/", "/nope", "//"])
 def test_never_a_server_error_and_always_a_json_error_shape(
     method, path, body, content_type, base64_flag
 ):
-    if isinstance(body, str) and base64_flag:
-        body = base64.b64encode(body.encode("utf-8", "surrogatepass")).decode()
-    headers = {} if content_type is None else {"Content-Type": content_type}
-    event = api_event(method, path, body, headers=headers, base64_encoded=base64_flag)
+    event = generated_event(method, path, body, content_type, base64_flag)
 
     response = api.lambda_handler(event, FakeLambdaContext())
 
@@ -123,10 +128,7 @@ def test_fast_path_answers_exactly_as_the_router_would(
     body, content_type, base64_flag, monkeypatch, capsys
 ):
     # Given a POST /analyse of any body
-    if isinstance(body, str) and base64_flag:
-        body = base64.b64encode(body.encode("utf-8", "surrogatepass")).decode()
-    headers = {} if content_type is None else {"Content-Type": content_type}
-    event = api_event("POST", "/analyse", body, headers=headers, base64_encoded=base64_flag)
+    event = generated_event("POST", "/analyse", body, content_type, base64_flag)
     capsys.readouterr()
 
     # When the handler answers it as deployed, and again with the fast path switched off
