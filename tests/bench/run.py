@@ -397,8 +397,8 @@ def measure_rss(images: dict[str, str], texts: list[str], work: Path) -> dict[st
         (work / "rss-input.json").write_text(json.dumps({"events": events}))
         result = subprocess.run(
             ["docker", "run", *run_flags(), "-w", "/var/task", "--entrypoint", "python3",
-             "-v", f"{ROOT / 'tests' / 'bench'}:/bench:ro", "-v", f"{work}:/work:ro",
-             images[name], "/bench/rss.py", HANDLER_MODULES[name], "/work/rss-input.json"],
+             "-v", f"{ROOT / 'tests' / 'bench'}:/bench:ro", "-v", f"{work}:/input:ro",
+             images[name], "/bench/rss.py", HANDLER_MODULES[name], "/input/rss-input.json"],
             capture_output=True, text=True, check=True, timeout=600,
         )  # fmt: skip
         figures[name] = json.loads(result.stderr.strip().splitlines()[-1])
