@@ -54,7 +54,7 @@ def _load_pattern_sentiment() -> Any:
                 sys.modules.pop("textblob.en", None)
                 raise
     scorer = sys.modules["textblob.en"].sentiment
-    # The lexicon (en-sentiment.xml, ~40 ms to parse) loads lazily on first use; len() forces
+    # The lexicon (en-sentiment.xml, ~35 ms to parse) loads lazily on first use; len() forces
     # it now, in the init phase, so the first request does not pay for it.
     len(scorer)
     return scorer

@@ -8,7 +8,6 @@ valid ``POST /analyse`` never needs it, so the cold start does not pay for it (~
 """
 
 import binascii
-import json
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -20,7 +19,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sentiment_api import __version__
 from sentiment_api.errors import (
@@ -174,22 +172,10 @@ def _internal_error(exc: Exception) -> Response[dict[str, Any]]:
     return _error(HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "Internal server error")
 
 
-def resolve(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Route one proxy event (already screened by the entry point) to its proxy response."""
-    return app.resolve(event, context)
-
-
 def reject(exc: BodyTooLargeError | UnsupportedMediaTypeError) -> dict[str, Any]:
     """The proxy response for a request the entry point refused before routing (413, 415)."""
     if isinstance(exc, BodyTooLargeError):
         response = _body_too_large(exc)
     else:
         response = _unsupported_media_type(exc)
-    return {
-        "statusCode": int(response.status_code),
-        "multiValueHeaders": {
-            "Content-Type": [response.content_type or content_types.APPLICATION_JSON]
-        },
-        "body": json.dumps(response.body, separators=(",", ":")),
-        "isBase64Encoded": False,
-    }
+    return api.proxy_response(int(response.status_code), response.body)
