@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import sentencex
+
 SentimentLabel = Literal["positive", "negative", "neutral"]
 
 
@@ -63,6 +65,53 @@ def _load_pattern_sentiment() -> Any:
 _SENTIMENT = _load_pattern_sentiment()
 
 
+NEUTRAL_THRESHOLD_RANGE = (0.0, 1.0)
+"""Allowed ``neutral_threshold``: polarity lies in [-1, 1], so 1 makes every label neutral."""
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceSentiment:
+    """The sentiment of one sentence of a text.
+
+    Attributes:
+        text: the sentence, exactly ``input[offset:offset + length]``, without the whitespace
+            around it.
+        offset: where the sentence starts in the input, in Unicode code points (Python ``str``
+            indices; not UTF-8 bytes, not UTF-16 code units).
+        length: the sentence's length, in Unicode code points.
+        sentiment_score: TextBlob polarity of the sentence alone, in [-1.0, 1.0].
+        subjectivity: TextBlob subjectivity of the sentence alone, in [0.0, 1.0].
+        sentiment: the label of ``sentiment_score`` under the document's threshold.
+    """
+
+    text: str
+    offset: int
+    length: int
+    sentiment_score: float
+    subjectivity: float
+    sentiment: SentimentLabel
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """One scored expression behind a polarity: TextBlob's ``sentiment_assessments`` item.
+
+    Attributes:
+        words: the tokens scored together, lowercased as the lexicon saw them, e.g.
+            ``["not", "very", "good"]``: a negation or an intensifier precedes the word it
+            modifies.
+        polarity: the expression's polarity in [-1.0, 1.0], after negation and intensifiers.
+        subjectivity: the expression's subjectivity in [0.0, 1.0].
+        label: TextBlob's label for the entry, ``"mood"`` for emoticons and emoji,
+            ``"irony"`` for ``(!)``, else None.
+    """
+
+    words: tuple[str, ...]
+    polarity: float
+    subjectivity: float
+    label: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class SentimentResult:
     """The sentiment of one text.
@@ -72,46 +121,161 @@ class SentimentResult:
         sentiment_score: TextBlob polarity, a float in [-1.0, 1.0]; negative < 0 < positive.
         sentiment: the label derived from ``sentiment_score`` by :func:`label_for`.
         subjectivity: TextBlob subjectivity, a float in [0.0, 1.0]; 0 is objective, 1 subjective.
+        neutral_threshold: the threshold ``sentiment`` was derived with, in [0.0, 1.0].
+        mixed: with sentences, whether at least one sentence is positive and one negative
+            (Azure AI Language's rule for a "mixed" document); else None.
+        sentences: per-sentence results in text order, if requested; else None.
+        assessments: the scored expressions behind ``sentiment_score``, if requested; else None.
     """
 
     input: str
     sentiment_score: float
     sentiment: SentimentLabel
     subjectivity: float
+    neutral_threshold: float = 0.0
+    mixed: bool | None = None
+    sentences: tuple[SentenceSentiment, ...] | None = None
+    assessments: tuple[Assessment, ...] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready dict, in the API's field order, without the None fields."""
+        fields: dict[str, Any] = {
+            "input": self.input,
+            "sentiment_score": self.sentiment_score,
+            "sentiment": self.sentiment,
+            "subjectivity": self.subjectivity,
+            "neutral_threshold": self.neutral_threshold,
+        }
+        if self.mixed is not None:
+            fields["mixed"] = self.mixed
+        if self.sentences is not None:
+            fields["sentences"] = [
+                {
+                    "text": s.text,
+                    "offset": s.offset,
+                    "length": s.length,
+                    "sentiment_score": s.sentiment_score,
+                    "subjectivity": s.subjectivity,
+                    "sentiment": s.sentiment,
+                }
+                for s in self.sentences
+            ]
+        if self.assessments is not None:
+            fields["assessments"] = [
+                {
+                    "words": list(a.words),
+                    "polarity": a.polarity,
+                    "subjectivity": a.subjectivity,
+                    "label": a.label,
+                }
+                for a in self.assessments
+            ]
+        return fields
 
 
-def label_for(score: float) -> SentimentLabel:
+def label_for(score: float, neutral_threshold: float = 0.0) -> SentimentLabel:
     """Map a polarity score in [-1, 1] to a label.
 
-    ``positive`` if ``score > 0``, ``negative`` if ``score < 0``, else ``neutral``: the rule
-    of the original Flask + TextBlob tutorial this service grew from.
+    ``neutral`` if ``|score| <= neutral_threshold``, else ``positive`` or ``negative`` by sign.
+    The default threshold 0 is the rule of the Flask + TextBlob tutorial this service grew
+    from: only an exact 0 is neutral.
     """
-    if score > 0:
+    if score > neutral_threshold:
         return "positive"
-    if score < 0:
+    if score < -neutral_threshold:
         return "negative"
     return "neutral"
 
 
-def analyse(text: str) -> SentimentResult:
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """The sentences of ``text`` as ``(offset, length)`` pairs in code points, in text order.
+
+    Boundaries come from sentencex (Wikimedia's rule-based segmenter, English rules: it keeps
+    abbreviations such as "Dr." and "U.S.", decimals and ellipses inside a sentence). Each span
+    is trimmed of surrounding whitespace; whitespace-only spans are dropped.
+
+    Raises:
+        UnicodeEncodeError: if ``text`` holds a lone surrogate (it is not Unicode).
+    """
+    spans = []
+    for boundary in sentencex.get_sentence_boundaries("en", text):
+        start, end = boundary["start_index"], boundary["end_index"]
+        piece = text[start:end]
+        stripped = piece.lstrip()
+        start += len(piece) - len(stripped)
+        stripped = stripped.rstrip()
+        if stripped:
+            spans.append((start, len(stripped)))
+    return spans
+
+
+def analyse(
+    text: str,
+    *,
+    neutral_threshold: float = 0.0,
+    sentences: bool = False,
+    explain: bool = False,
+) -> SentimentResult:
     """Score the sentiment of ``text`` with TextBlob's default (pattern) analyzer.
 
     The polarity and subjectivity are exactly ``TextBlob(text).sentiment``: an average over
     the adjectives and adverbs found in TextBlob's English lexicon (from the *pattern*
-    library, De Smedt & Daelemans 2012), with negation and intensifiers applied.
+    library, De Smedt & Daelemans 2012), with negation and intensifiers applied; the
+    assessments are exactly ``TextBlob(text).sentiment_assessments.assessments``.
 
     Args:
         text: any string; the caller enforces length limits. Run time grows with length and,
             for long runs of punctuation, quadratically (TextBlob's tokenizer).
+        neutral_threshold: scores with ``|score| <= neutral_threshold`` are labelled neutral.
+        sentences: also split the text into sentences (:func:`split_sentences`) and score each
+            one alone; sets ``sentences`` and ``mixed``.
+        explain: also return the scored expressions (``assessments``).
 
     Returns:
         A :class:`SentimentResult`.
+
+    Raises:
+        ValueError: ``neutral_threshold`` is not within [0, 1].
+        UnicodeEncodeError: ``sentences`` is true and ``text`` holds a lone surrogate.
     """
+    low, high = NEUTRAL_THRESHOLD_RANGE
+    if not low <= neutral_threshold <= high:  # also false for NaN
+        raise ValueError(f"neutral_threshold must be within [0, 1], not {neutral_threshold!r}")
     # What TextBlob(text).sentiment computes: PatternAnalyzer.analyze(text) is this call.
-    polarity, subjectivity = _SENTIMENT(text)
+    score = _SENTIMENT(text)
+    polarity, subjectivity = score
+    parts = mixed = assessments = None
+    if sentences:
+        parts = tuple(
+            _sentence(text[offset : offset + length], offset, neutral_threshold)
+            for offset, length in split_sentences(text)
+        )
+        labels = {part.sentiment for part in parts}
+        mixed = "positive" in labels and "negative" in labels
+    if explain:
+        assessments = tuple(
+            Assessment(tuple(words), item_polarity, item_subjectivity, label)
+            for words, item_polarity, item_subjectivity, label in score.assessments
+        )
     return SentimentResult(
         input=text,
         sentiment_score=polarity,
-        sentiment=label_for(polarity),
+        sentiment=label_for(polarity, neutral_threshold),
         subjectivity=subjectivity,
+        neutral_threshold=neutral_threshold,
+        mixed=mixed,
+        sentences=parts,
+        assessments=assessments,
+    )
+
+
+def _sentence(text: str, offset: int, neutral_threshold: float) -> SentenceSentiment:
+    polarity, subjectivity = _SENTIMENT(text)
+    return SentenceSentiment(
+        text=text,
+        offset=offset,
+        length=len(text),
+        sentiment_score=polarity,
+        subjectivity=subjectivity,
+        sentiment=label_for(polarity, neutral_threshold),
     )

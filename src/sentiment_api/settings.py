@@ -13,6 +13,14 @@ MAX_TEXT_LENGTH_LIMIT = 50_000
 """Highest cap a deployment may set: analysis is quadratic on runs of punctuation (100,000
 "!" take over a second)."""
 
+DEFAULT_MAX_BATCH_SIZE = 25
+"""Default cap on the texts of one ``POST /analyse/batch``: Comprehend's BatchDetectSentiment
+takes 25 documents."""
+
+MAX_BATCH_SIZE_LIMIT = 100
+"""Highest batch cap a deployment may set: 100 worst-case texts of 5,000 code points take
+about 1.5 s, well inside the function's timeout; more would risk it."""
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -24,42 +32,75 @@ class Settings:
     Attributes:
         max_text_length: longest accepted text, in Unicode code points, 1 to 50,000
             (env ``MAX_TEXT_LENGTH``).
+        max_batch_size: most texts in one batch request, 1 to 100 (env ``MAX_BATCH_SIZE``).
+        neutral_threshold: default of the request option of that name, 0 to 1: a score with
+            ``|score| <= neutral_threshold`` is neutral (env ``NEUTRAL_THRESHOLD``).
 
     Raises:
-        ValueError: when a value is out of range, or (from :meth:`from_env`) not an integer;
-            the function then fails at init, which is where a misconfiguration should show.
+        ValueError: when a value is out of range or not a number; the function then fails at
+            init, which is where a misconfiguration should show.
     """
 
     max_text_length: int = DEFAULT_MAX_TEXT_LENGTH
+    max_batch_size: int = DEFAULT_MAX_BATCH_SIZE
+    neutral_threshold: float = 0.0
 
     def __post_init__(self) -> None:
-        if type(self.max_text_length) is not int or not (
-            1 <= self.max_text_length <= MAX_TEXT_LENGTH_LIMIT
+        for name, value, limit in (
+            ("MAX_TEXT_LENGTH", self.max_text_length, MAX_TEXT_LENGTH_LIMIT),
+            ("MAX_BATCH_SIZE", self.max_batch_size, MAX_BATCH_SIZE_LIMIT),
         ):
-            raise ValueError(
-                f"MAX_TEXT_LENGTH must be an integer from 1 to {MAX_TEXT_LENGTH_LIMIT}, "
-                f"not {self.max_text_length!r}"
-            )
+            if type(value) is not int or not 1 <= value <= limit:
+                raise ValueError(f"{name} must be an integer from 1 to {limit}, not {value!r}")
+        threshold = self.neutral_threshold
+        if type(threshold) not in (int, float) or not 0 <= threshold <= 1:
+            raise ValueError(f"NEUTRAL_THRESHOLD must be a number from 0 to 1, not {threshold!r}")
 
     @property
     def max_body_length(self) -> int:
-        """Longest request body accepted before parsing, in characters of the raw body.
+        """Longest ``POST /analyse`` body accepted before parsing, in characters of the raw body.
 
         Room for ``max_text_length`` code points at the worst JSON escaping (12 characters,
         a ``\\uXXXX`` surrogate pair, per code point) plus 1 KiB of other fields, then base64's
         4/3 expansion. Anything longer cannot be a valid request.
         """
-        return (12 * self.max_text_length + 1024) * 4 // 3 + 4
+        return _base64_length(12 * self.max_text_length + 1024)
+
+    @property
+    def max_batch_body_length(self) -> int:
+        """Longest ``POST /analyse/batch`` body, by the same rule for ``max_batch_size`` texts
+        (plus 6 characters of separators each)."""
+        return _base64_length((12 * self.max_text_length + 6) * self.max_batch_size + 1024)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        """Build settings from ``environ`` (default ``os.environ``); unset ones keep defaults."""
+        """Build settings from ``environ`` (default ``os.environ``); unset ones keep defaults.
+
+        Raises:
+            ValueError: as the class does.
+        """
         env = os.environ if environ is None else environ
-        raw = env.get("MAX_TEXT_LENGTH")
-        if not raw:
-            return cls()
-        try:
-            value = int(raw, 10)
-        except ValueError:
-            raise ValueError(f"MAX_TEXT_LENGTH must be an integer, not {raw!r}") from None
-        return cls(max_text_length=value)
+        values: dict[str, int | float] = {}
+        for field, name in (
+            ("max_text_length", "MAX_TEXT_LENGTH"),
+            ("max_batch_size", "MAX_BATCH_SIZE"),
+        ):
+            raw = env.get(name)
+            if raw:
+                try:
+                    values[field] = int(raw, 10)
+                except ValueError:
+                    raise ValueError(f"{name} must be an integer, not {raw!r}") from None
+        raw = env.get("NEUTRAL_THRESHOLD")
+        if raw:
+            try:
+                threshold = float(raw)
+            except ValueError:
+                raise ValueError(f"NEUTRAL_THRESHOLD must be a number, not {raw!r}") from None
+            values["neutral_threshold"] = threshold
+        return cls(**values)
+
+
+def _base64_length(length: int) -> int:
+    """The most characters ``length`` characters of UTF-8-safe text take once base64-encoded."""
+    return length * 4 // 3 + 4

@@ -6,6 +6,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sentiment_api.analysis import SentimentResult, analyse, label_for
 from sentiment_api.evaluate import load_labelled_sentences
@@ -14,13 +16,14 @@ from support import DATA, run_python
 EDGE_CASES = ["", " ", "!!!", "😀😀", "Ünïcödé çafé", "\r\n\t", "(" * 1000, "good " * 1000, "\x00"]
 
 
-def textblob_sentiment(texts: list[str]) -> list[tuple[float, float]]:
-    """``TextBlob(text).sentiment`` for each text, computed the documented way in a separate
+def textblob_sentiment(texts: list[str]) -> list[tuple[float, float, list]]:
+    """``TextBlob(text).sentiment_assessments`` for each text, as ``(polarity, subjectivity,
+    [[words, polarity, subjectivity, label], ...])``, computed the documented way in a separate
     interpreter (``from textblob import TextBlob``), so nothing of our loader is shared."""
     code = (
         "import json, sys; from textblob import TextBlob\n"
         "texts = json.load(sys.stdin)\n"
-        "json.dump([tuple(TextBlob(t).sentiment) for t in texts], sys.stdout)"
+        "json.dump([tuple(TextBlob(t).sentiment_assessments) for t in texts], sys.stdout)"
     )
     completed = subprocess.run(
         [sys.executable, "-c", code],
@@ -76,6 +79,154 @@ def test_label_follows_the_sign_of_the_score(score, label):
 
 
 @pytest.mark.parametrize(
+    ("score", "threshold", "label"),
+    [
+        (0.1, 0.1, "neutral"),  # the band is closed: |score| <= t is neutral
+        (-0.1, 0.1, "neutral"),
+        (0.1000001, 0.1, "positive"),
+        (-0.1000001, 0.1, "negative"),
+        (1.0, 1.0, "neutral"),
+        (-1.0, 1.0, "neutral"),
+        (1e-12, 0.0, "positive"),
+    ],
+)
+def test_neutral_threshold_widens_the_neutral_band(score, threshold, label):
+    assert label_for(score, threshold) == label
+
+
+@pytest.mark.parametrize("threshold", [-0.01, 1.01, math.nan, math.inf])
+def test_threshold_outside_zero_to_one_is_refused(threshold):
+    with pytest.raises(ValueError, match="neutral_threshold"):
+        analyse("good", neutral_threshold=threshold)
+
+
+def test_threshold_changes_the_label_only():
+    plain, banded = analyse("It is okay."), analyse("It is okay.", neutral_threshold=0.6)
+
+    assert plain.sentiment == "positive" and banded.sentiment == "neutral"
+    assert banded.sentiment_score == plain.sentiment_score == 0.5
+    assert banded.neutral_threshold == 0.6
+    assert banded.as_dict()["neutral_threshold"] == 0.6
+
+
+def test_options_are_off_by_default_and_absent_from_the_dict():
+    fields = analyse("Happy New Year!").as_dict()
+
+    assert list(fields) == [
+        "input",
+        "sentiment_score",
+        "sentiment",
+        "subjectivity",
+        "neutral_threshold",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        (
+            "Dr. Smith arrived at 5 p.m. on Monday. He was late.",
+            ["Dr. Smith arrived at 5 p.m. on Monday.", "He was late."],
+        ),
+        (
+            "The U.S. economy grew 2.5 percent. Analysts were surprised.",
+            ["The U.S. economy grew 2.5 percent.", "Analysts were surprised."],
+        ),
+        (
+            "I waited... and waited. Nothing happened!",
+            ["I waited... and waited.", "Nothing happened!"],
+        ),
+        (
+            'She said "This is awful." Then she left.',
+            ['She said "This is awful."', "Then she left."],
+        ),
+        ("Great phone. Terrible battery", ["Great phone.", "Terrible battery"]),
+        ("It costs $3.50. Worth it? Yes!", ["It costs $3.50.", "Worth it?", "Yes!"]),
+        ("no punctuation at all", ["no punctuation at all"]),
+        ("   ", []),
+    ],
+)
+def test_sentences_split_where_a_reader_would(text, sentences):
+    assert [s.text for s in analyse(text, sentences=True).sentences] == sentences
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Love it 😍. Hate the price 💸! Café was nice.\r\nNext line here.",
+        "Crème brûlée: délicieuse. Service? Mauvais!\r\n\r\n  Ok.",
+        "👩‍👩‍👧 family trip 🇫🇷. Awful hotel!!! E\u0301te\u0301 was fine.",
+    ],
+)
+def test_sentence_offsets_count_code_points(text):
+    result = analyse(text, sentences=True)
+
+    assert len(result.sentences) >= 3
+    for sentence in result.sentences:
+        assert text[sentence.offset : sentence.offset + sentence.length] == sentence.text
+        assert sentence.text == sentence.text.strip() and sentence.text
+    offsets = [s.offset for s in result.sentences]
+    assert offsets == sorted(offsets)
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=400))
+@settings(max_examples=300, deadline=None)
+def test_every_sentence_is_a_slice_of_the_input(text):
+    result = analyse(text, sentences=True)
+
+    end = 0
+    for sentence in result.sentences:
+        assert sentence.offset >= end  # in order, not overlapping
+        assert text[sentence.offset : sentence.offset + sentence.length] == sentence.text
+        assert sentence.length == len(sentence.text) > 0
+        end = sentence.offset + sentence.length
+    # Nothing but whitespace is left out
+    covered = {i for s in result.sentences for i in range(s.offset, s.offset + s.length)}
+    assert all(c.isspace() for i, c in enumerate(text) if i not in covered) or not text.strip()
+
+
+def test_each_sentence_is_scored_alone_and_mixed_follows_azures_rule():
+    result = analyse("The food was great. The service was awful. We left.", sentences=True)
+
+    assert [s.sentiment for s in result.sentences] == ["positive", "negative", "neutral"]
+    for sentence in result.sentences:
+        assert sentence.sentiment_score == analyse(sentence.text).sentiment_score
+        assert sentence.subjectivity == analyse(sentence.text).subjectivity
+    assert result.mixed is True
+    assert result.sentiment_score == analyse(result.input).sentiment_score  # document unchanged
+
+
+@pytest.mark.parametrize(
+    ("text", "mixed"),
+    [
+        ("Great. Lovely. Fine.", False),
+        ("Awful. Terrible.", False),
+        ("Great. Meh, it is Tuesday.", False),
+        ("Great. Awful.", True),
+    ],
+)
+def test_mixed_needs_a_positive_and_a_negative_sentence(text, mixed):
+    assert analyse(text, sentences=True).mixed is mixed
+
+
+def test_sentence_labels_use_the_documents_threshold():
+    result = analyse("It is okay. It is great.", sentences=True, neutral_threshold=0.6)
+
+    assert [s.sentiment for s in result.sentences] == ["neutral", "positive"]
+
+
+def test_explain_shows_negation_and_intensifiers():
+    result = analyse(
+        "The food was not very good, but the staff were extremely friendly :)", explain=True
+    )
+
+    words = [a.words for a in result.assessments]
+    assert words == [("not", "very", "good"), ("extremely", "friendly"), (":)",)]
+    assert result.assessments[0].polarity < 0 < result.assessments[1].polarity
+    assert result.assessments[2].label == "mood"
+
+
+@pytest.mark.parametrize(
     ("text", "label"),
     [
         ("What a wonderful, beautiful day!", "positive"),
@@ -95,12 +246,18 @@ def test_matches_textblob_exactly_on_every_labelled_sentence_and_edge_case():
     texts = [sentence.text for sentence in sentences] + EDGE_CASES
 
     # When analysed here, and by TextBlob imported normally in another process
-    results = [analyse(text) for text in texts]
+    results = [analyse(text, explain=True) for text in texts]
     expected = textblob_sentiment(texts)
 
-    # Then polarity and subjectivity are TextBlob's own, bit for bit, finite and in range
-    for text, result, reference in zip(texts, results, expected, strict=True):
-        assert (result.sentiment_score, result.subjectivity) == reference, text
+    # Then polarity, subjectivity and assessments are TextBlob's own, bit for bit, and in range
+    for text, result, (polarity, subjectivity, assessments) in zip(
+        texts, results, expected, strict=True
+    ):
+        assert (result.sentiment_score, result.subjectivity) == (polarity, subjectivity), text
+        assert result.as_dict()["assessments"] == [
+            dict(zip(("words", "polarity", "subjectivity", "label"), item, strict=True))
+            for item in assessments
+        ], text
         assert math.isfinite(result.sentiment_score) and math.isfinite(result.subjectivity)
         assert -1.0 <= result.sentiment_score <= 1.0
         assert 0.0 <= result.subjectivity <= 1.0

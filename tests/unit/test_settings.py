@@ -2,12 +2,15 @@
 
 import pytest
 
-from sentiment_api.settings import DEFAULT_MAX_TEXT_LENGTH, Settings
+from sentiment_api.settings import DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_TEXT_LENGTH, Settings
 from support import ROOT
 
 
 def test_defaults_when_unset():
-    assert Settings.from_env({}).max_text_length == DEFAULT_MAX_TEXT_LENGTH == 5000
+    settings = Settings.from_env({})
+    assert settings.max_text_length == DEFAULT_MAX_TEXT_LENGTH == 5000
+    assert settings.max_batch_size == DEFAULT_MAX_BATCH_SIZE == 25
+    assert settings.neutral_threshold == 0.0
 
 
 def test_reads_max_text_length():
@@ -31,3 +34,29 @@ def test_body_limit_fits_the_costliest_text_and_is_the_readmes_figure():
 def test_accepts_the_whole_range():
     assert Settings.from_env({"MAX_TEXT_LENGTH": "1"}).max_text_length == 1
     assert Settings.from_env({"MAX_TEXT_LENGTH": "50000"}).max_text_length == 50_000
+
+
+def test_reads_batch_size_and_threshold():
+    settings = Settings.from_env({"MAX_BATCH_SIZE": "100", "NEUTRAL_THRESHOLD": "0.05"})
+    assert (settings.max_batch_size, settings.neutral_threshold) == (100, 0.05)
+    assert Settings.from_env({"NEUTRAL_THRESHOLD": "1"}).neutral_threshold == 1.0
+
+
+@pytest.mark.parametrize("value", ["0", "101", "x", "2.5"])
+def test_rejects_invalid_batch_size(value):
+    with pytest.raises(ValueError, match="MAX_BATCH_SIZE"):
+        Settings.from_env({"MAX_BATCH_SIZE": value})
+
+
+@pytest.mark.parametrize("value", ["-0.1", "1.5", "nan", "inf", "abc"])
+def test_rejects_invalid_neutral_threshold(value):
+    with pytest.raises(ValueError, match="NEUTRAL_THRESHOLD"):
+        Settings.from_env({"NEUTRAL_THRESHOLD": value})
+
+
+def test_batch_body_limit_fits_the_costliest_batch():
+    settings = Settings()
+    texts = ", ".join(['"' + "\\ud83d\\ude00" * settings.max_text_length + '"'] * 25)
+    worst_json = len(f'{{"texts": [{texts}], "sentences": false, "explain": false}}')
+    assert settings.max_batch_body_length >= -(-worst_json * 4 // 3)
+    assert settings.max_batch_body_length < 6 * 1024 * 1024  # Lambda's synchronous payload cap
