@@ -3,6 +3,10 @@ variables the SAM template sets are set here, before any test imports it."""
 
 import os
 
+import pytest
+
+from support import FakeLambdaContext
+
 os.environ.update(
     {
         "POWERTOOLS_SERVICE_NAME": "sentiment-api",
@@ -10,11 +14,8 @@ os.environ.update(
         "POWERTOOLS_LOG_LEVEL": "INFO",
     }
 )
-os.environ.pop("MAX_TEXT_LENGTH", None)
-
-import pytest
-
-from support import FakeLambdaContext
+for name in ("MAX_TEXT_LENGTH", "MAX_BATCH_SIZE", "NEUTRAL_THRESHOLD"):
+    os.environ.pop(name, None)
 
 
 @pytest.fixture

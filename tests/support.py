@@ -134,3 +134,74 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+
+
+def call(event, context):
+    """Invoke the handler; return (status, headers, decoded JSON body)."""
+    from sentiment_api.handlers import api  # after conftest has set Powertools' environment
+
+    response = api.lambda_handler(event, context)
+    headers = {k.lower(): v for k, v in response["multiValueHeaders"].items()}
+    return response["statusCode"], headers, json.loads(response["body"])
+
+
+def assert_clean_error(status, headers, body, *, code=None):
+    """A 4xx the API's way: JSON with error and code, and nothing of Python in it."""
+    assert 400 <= status < 500
+    assert headers["content-type"] == ["application/json"]
+    assert isinstance(body["error"], str) and body["error"]
+    assert isinstance(body["code"], str) and body["code"]
+    if code is not None:
+        assert body["code"] == code
+    raw = json.dumps(body)
+    for leak in ("Traceback", 'File "', ".py", "Error(", "pydantic"):
+        assert leak not in raw
+
+
+def emf_documents(stdout: str) -> list[dict]:
+    """The CloudWatch embedded-metric-format records among printed lines."""
+    return [doc for doc in map(json.loads, filter(None, stdout.splitlines())) if "_aws" in doc]
+
+
+def wsgi_app(handler):
+    """A WSGI app that answers each request through ``handler(event, context)``, a Lambda
+    handler for API Gateway REST proxy events: what ``sam local start-api`` does, in-process.
+
+    Bodies that are UTF-8 arrive as text, others base64-encoded; the proxy response's
+    ``multiValueHeaders`` and (base64) body become the HTTP response.
+    """
+    from http import HTTPStatus
+    from urllib.parse import parse_qs
+
+    def app(environ, start_response):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else None
+        headers = {
+            name[5:].replace("_", "-").title(): value
+            for name, value in environ.items()
+            if name.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["Content-Type"] = environ["CONTENT_TYPE"]
+        try:
+            body = raw.decode("utf-8") if raw is not None else None
+        except UnicodeDecodeError:
+            body = raw  # api_event sends bytes base64-encoded
+        event = api_event(environ["REQUEST_METHOD"], environ["PATH_INFO"], body, headers=headers)
+        event["requestContext"]["path"] = environ["PATH_INFO"]  # as sam local: no stage prefix
+        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        event["queryStringParameters"] = {k: v[-1] for k, v in query.items()} or None
+        event["multiValueQueryStringParameters"] = query or None
+        response = handler(event, FakeLambdaContext())
+        status = int(response["statusCode"])
+        payload = response.get("body") or ""
+        payload = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode()
+        pairs = [
+            (name, value)
+            for name, values in (response.get("multiValueHeaders") or {}).items()
+            for value in values
+        ]
+        start_response(f"{status} {HTTPStatus(status).phrase}", pairs)
+        return [payload]
+
+    return app

@@ -21,6 +21,20 @@ class TextTooLongError(Exception):
         self.limit = limit
 
 
+class TooManyTextsError(Exception):
+    """A batch has more texts than the deployment's cap (HTTP 413).
+
+    Attributes:
+        count: how many texts the batch has.
+        limit: the cap.
+    """
+
+    def __init__(self, count: int, limit: int) -> None:
+        super().__init__(f"The batch has {count} texts; the limit is {limit}")
+        self.count = count
+        self.limit = limit
+
+
 class MethodNotAllowedError(Exception):
     """The path exists but does not accept this HTTP method (HTTP 405).
 

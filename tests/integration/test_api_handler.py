@@ -10,27 +10,17 @@ import pytest
 
 from sentiment_api.handlers import api
 from sentiment_api.settings import Settings
-from support import EVENTS, EXPECTED_STATUS, ROOT, api_event, load_event, run_python
-
-
-def call(event, context):
-    """Invoke the handler; return (status, headers, decoded JSON body)."""
-    response = api.lambda_handler(event, context)
-    headers = {k.lower(): v for k, v in response["multiValueHeaders"].items()}
-    return response["statusCode"], headers, json.loads(response["body"])
-
-
-def assert_clean_error(status, headers, body, *, code=None):
-    """A 4xx the API's way: JSON with error and code, and nothing of Python in it."""
-    assert 400 <= status < 500
-    assert headers["content-type"] == ["application/json"]
-    assert isinstance(body["error"], str) and body["error"]
-    assert isinstance(body["code"], str) and body["code"]
-    if code is not None:
-        assert body["code"] == code
-    raw = json.dumps(body)
-    for leak in ("Traceback", 'File "', ".py", "Error(", "pydantic"):
-        assert leak not in raw
+from support import (
+    EVENTS,
+    EXPECTED_STATUS,
+    ROOT,
+    api_event,
+    assert_clean_error,
+    call,
+    emf_documents,
+    load_event,
+    run_python,
+)
 
 
 def test_every_fixture_gives_its_expected_status(lambda_context):
@@ -52,6 +42,7 @@ def test_analyse_returns_the_tutorials_result(lambda_context):
         "sentiment_score": 0.48522727272727273,
         "sentiment": "positive",
         "subjectivity": 0.7272727272727273,
+        "neutral_threshold": 0.0,
     }
 
 
@@ -223,10 +214,6 @@ def test_cap_comes_from_settings(lambda_context, monkeypatch):
     status, _, payload = call(api_event(body='{"text": "eleven char"}'), lambda_context)
 
     assert status == 413 and "10" in payload["error"]
-
-
-def emf_documents(stdout):
-    return [doc for doc in map(json.loads, filter(None, stdout.splitlines())) if "_aws" in doc]
 
 
 def test_metrics_count_each_label_and_the_cold_start(lambda_context, capfd):

@@ -23,6 +23,24 @@ BODIES = st.one_of(
     st.fixed_dictionaries({"text": JSON_VALUES}).map(json.dumps),
     st.fixed_dictionaries({"text": st.text(max_size=300)}).map(json.dumps),
     st.integers(1, 3000).map(lambda depth: "[" * depth + "]" * depth),
+    st.integers(1, 3000).map(lambda depth: '{"texts": ' + "[" * depth + "]" * depth + "}"),
+    st.fixed_dictionaries(
+        {"texts": st.lists(JSON_VALUES, max_size=30)},
+        optional={
+            "sentences": JSON_VALUES,
+            "explain": JSON_VALUES,
+            "neutral_threshold": JSON_VALUES,
+        },
+    ).map(json.dumps),
+    st.fixed_dictionaries(
+        {"text": st.text(max_size=300)},
+        optional={
+            "sentences": st.booleans(),
+            "explain": st.booleans(),
+            "neutral_threshold": st.floats(),
+        },
+    ).map(json.dumps),
+    st.sampled_from(["x" * 100_000, '{"text": "' + "(" * 5000 + '"}', "\ud800" * 1000]),
 )
 CONTENT_TYPES = st.one_of(
     st.none(),
@@ -40,14 +58,22 @@ CONTENT_TYPES = st.one_of(
     st.text(max_size=40),
 )
 METHODS = st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
-PATHS = st.one_of(st.sampled_from(["/", "/analyse", "/analyse/", "/nope", "//"]), st.text())
+PATHS = st.one_of(
+    st.sampled_from(
+        ["/", "/analyse", "/analyse/", "/analyse/batch", "/openapi.json", "/docs", "/nope", "//"]
+    ),
+    st.text(),
+)
+HEADERS = st.dictionaries(st.text(min_size=1, max_size=20), st.text(max_size=40), max_size=4)
 
 
-def generated_event(method, path, body, content_type, base64_flag) -> dict:
+def generated_event(method, path, body, content_type, base64_flag, headers=None) -> dict:
     """A proxy event from drawn parts; a text body is base64-encoded when the flag is set."""
     if isinstance(body, str) and base64_flag:
         body = base64.b64encode(body.encode("utf-8", "surrogatepass")).decode()
-    headers = {} if content_type is None else {"Content-Type": content_type}
+    headers = dict(headers or {})
+    if content_type is not None:
+        headers["Content-Type"] = content_type
     return api_event(method, path, body, headers=headers, base64_encoded=base64_flag)
 
 
@@ -63,15 +89,19 @@ def generated_event(method, path, body, content_type, base64_flag) -> dict:
     body=BODIES,
     content_type=CONTENT_TYPES,
     base64_flag=st.booleans(),
+    headers=HEADERS,
 )
 def test_never_a_server_error_and_always_a_json_error_shape(
-    method, path, body, content_type, base64_flag
+    method, path, body, content_type, base64_flag, headers
 ):
-    event = generated_event(method, path, body, content_type, base64_flag)
+    event = generated_event(method, path, body, content_type, base64_flag, headers)
 
     response = api.lambda_handler(event, FakeLambdaContext())
 
     assert response["statusCode"] < 500
+    if (method, path, response["statusCode"]) == ("GET", "/docs", 200):
+        assert response["multiValueHeaders"]["Content-Type"] == ["text/html; charset=utf-8"]
+        return
     payload = json.loads(response["body"])
     if response["statusCode"] >= 400:
         assert set(payload) >= {"error", "code"}

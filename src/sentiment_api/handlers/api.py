@@ -36,6 +36,11 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 """The rule of ``AnalyseRequest``'s validator; the property tests hold the two together."""
 
 
+def has_lone_surrogate(text: str) -> bool:
+    """Whether ``text`` holds a UTF-16 surrogate code point, which is not Unicode text."""
+    return _LONE_SURROGATE.search(text) is not None
+
+
 def json_loads(body: str) -> Any:
     """``json.loads``, with every way it can fail reported as a decode error (so a 400).
 
@@ -65,18 +70,33 @@ def accepted_text(text: str | None) -> str:
     return text
 
 
-def analysed(text: str) -> dict[str, Any]:
+def analysed(
+    text: str,
+    *,
+    neutral_threshold: float | None = None,
+    sentences: bool = False,
+    explain: bool = False,
+) -> dict[str, Any]:
     """Analyse an accepted text, count it in the ``Analyses`` metric (per label), and return
-    the fields of an :class:`~sentiment_api.models.AnalyseResponse`."""
-    result = analyse(text)
-    metrics.add_dimension(name="sentiment", value=result.sentiment)
+    the fields of an :class:`~sentiment_api.models.AnalyseResponse`.
+
+    ``neutral_threshold`` None means the deployment's default; the options are those of
+    :func:`~sentiment_api.analysis.analyse`.
+    """
+    fields = analyse(
+        text,
+        neutral_threshold=threshold(neutral_threshold),
+        sentences=sentences,
+        explain=explain,
+    ).as_dict()
+    metrics.add_dimension(name="sentiment", value=fields["sentiment"])
     metrics.add_metric(name="Analyses", unit=MetricUnit.Count, value=1)
-    return {
-        "input": result.input,
-        "sentiment_score": result.sentiment_score,
-        "sentiment": result.sentiment,
-        "subjectivity": result.subjectivity,
-    }
+    return fields
+
+
+def threshold(requested: float | None) -> float:
+    """The neutral threshold of a request: its own, else the deployment's."""
+    return SETTINGS.neutral_threshold if requested is None else requested
 
 
 def proxy_response(status: int, body: Any) -> dict[str, Any]:
@@ -100,14 +120,18 @@ def _screen(event: dict[str, Any]) -> dict[str, Any]:
         The event to resolve, with its Content-Type lowercased.
 
     Raises:
-        BodyTooLargeError: the body is longer than any valid request can be (413).
+        BodyTooLargeError: the body is longer than any valid request to its path can be (413).
         UnsupportedMediaTypeError: the body is declared as something other than JSON (415).
     """
     body = event.get("body")
     if not body:
         return event
-    if len(body) > SETTINGS.max_body_length:
-        raise BodyTooLargeError(len(body), SETTINGS.max_body_length)
+    if event.get("path") == "/analyse/batch":
+        limit = SETTINGS.max_batch_body_length
+    else:
+        limit = SETTINGS.max_body_length
+    if len(body) > limit:
+        raise BodyTooLargeError(len(body), limit)
     headers = event.get("headers") or {}
     declared = {
         name: value
@@ -149,7 +173,7 @@ def _analyse_fast(event: dict[str, Any]) -> dict[str, Any] | None:
     if type(request) is not dict or request.keys() != {"text"}:
         return None
     text = request["text"]
-    if type(text) is not str or _LONE_SURROGATE.search(text):
+    if type(text) is not str or has_lone_surrogate(text):
         return None
     try:
         text = accepted_text(text)

@@ -1,0 +1,45 @@
+"""Schemathesis against the OpenAPI document the function serves, in-process.
+
+Schemathesis reads ``GET /openapi.json`` and sends what it generates from it, valid and
+invalid (negative data), to the handler through a WSGI shim shaped like ``sam local
+start-api``. Fixed seed, bounded cases. The same checks run against the container in
+``tests/e2e/test_sam_local.py``.
+"""
+
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+    unsupported_method,
+)
+
+from sentiment_api.handlers import api
+from support import wsgi_app
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+    negative_data_rejection,
+    unsupported_method,
+]
+
+schema = schemathesis.openapi.from_wsgi("/openapi.json", wsgi_app(api.lambda_handler))
+
+
+@schema.parametrize()
+@settings(
+    max_examples=150,
+    derandomize=True,  # a fixed seed: the same cases on every run
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_api_conforms_to_its_own_openapi_document(case):
+    case.call_and_validate(checks=CHECKS)
