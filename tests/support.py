@@ -28,7 +28,10 @@ SAM_ENV = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
 
 # The status each fixture in events/ must produce; test_api_handler checks every file is listed.
 EXPECTED_STATUS = {
+    "analyse_bad_option.json": 422,
     "analyse_base64_body.json": 200,
+    "analyse_batch.json": 200,
+    "analyse_batch_too_many.json": 413,
     "analyse_empty_text.json": 400,
     "analyse_form_body.json": 415,
     "analyse_invalid_json.json": 400,
@@ -36,10 +39,13 @@ EXPECTED_STATUS = {
     "analyse_negative.json": 200,
     "analyse_neutral.json": 200,
     "analyse_positive.json": 200,
+    "analyse_sentences_explain.json": 200,
     "analyse_too_long.json": 413,
     "analyse_wrong_method.json": 405,
     "analyse_wrong_type.json": 422,
+    "docs.json": 200,
     "health.json": 200,
+    "openapi.json": 200,
     "unknown_path.json": 404,
 }
 
@@ -137,11 +143,13 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def call(event, context):
-    """Invoke the handler; return (status, headers, decoded JSON body)."""
+    """Invoke the handler; return (status, headers, body): JSON decoded, HTML (docs) as text."""
     from sentiment_api.handlers import api  # after conftest has set Powertools' environment
 
     response = api.lambda_handler(event, context)
     headers = {k.lower(): v for k, v in response["multiValueHeaders"].items()}
+    if headers["content-type"][0].startswith("text/html"):
+        return response["statusCode"], headers, response["body"]
     return response["statusCode"], headers, json.loads(response["body"])
 
 

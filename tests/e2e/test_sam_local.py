@@ -29,11 +29,24 @@ def test_sam_local_invoke_every_fixture(built, event_name):
     response = sam_invoke(event_name)
 
     assert response["statusCode"] == EXPECTED_STATUS[event_name]
+    if event_name == "docs.json":
+        assert "SwaggerUIBundle(" in response["body"]
+        return
     body = json.loads(response["body"])
     if response["statusCode"] >= 400:
         assert set(body) >= {"error", "code"}
     if event_name == "analyse_positive.json":
         assert body["sentiment_score"] == 0.48522727272727273
+    if event_name == "analyse_batch.json":
+        assert [r["index"] for r in body["results"]] == [0, 2]
+        assert [(e["index"], e["code"]) for e in body["errors"]] == [
+            (1, "no_text"),
+            (3, "invalid_type"),
+        ]
+    if event_name == "analyse_sentences_explain.json":
+        assert body["mixed"] is True and len(body["sentences"]) == 2 and body["assessments"]
+    if event_name == "openapi.json":
+        assert body["servers"] == [{"url": "/prod"}] and "/analyse/batch" in body["paths"]
 
 
 def test_template_parameter_sets_the_text_cap(built):

@@ -6,8 +6,8 @@ import subprocess
 import pytest
 from samcli.yamlhelper import yaml_parse
 
-from sentiment_api.handlers import api
-from sentiment_api.settings import DEFAULT_MAX_TEXT_LENGTH
+from sentiment_api.handlers import api, router
+from sentiment_api.settings import DEFAULT_MAX_TEXT_LENGTH, MAX_BATCH_SIZE_LIMIT, Settings
 from support import ROOT, SAM, SAM_ENV, api_event
 
 TEMPLATE = yaml_parse((ROOT / "template.yaml").read_text())
@@ -68,18 +68,29 @@ def test_text_cap_parameter_feeds_the_function_and_matches_the_code_default():
     assert variables["MAX_TEXT_LENGTH"] == {"Ref": "MaxTextLength"}
 
 
-def test_routes_are_explicit_and_each_reaches_a_handler_route(lambda_context):
+def test_every_route_of_the_router_is_an_any_event_and_nothing_else(lambda_context):
     events = api_events()
-    assert all("{proxy+}" not in e["Path"] for e in events)
     assert all(e["RestApiId"] == {"Ref": "SentimentApi"} for e in events)
-    explicit = {(e["Path"], e["Method"]) for e in events if e["Method"] != "ANY"}
-    assert explicit == {("/", "GET"), ("/analyse", "POST")}
-    for path, method in explicit:
-        body = '{"text": "fine"}' if method == "POST" else None
-        response = api.lambda_handler(api_event(method, path, body), lambda_context)
-        assert response["statusCode"] == 200, (path, method)
-    # ANY on the same paths routes every other method to the function, which answers 405
-    assert {e["Path"] for e in events if e["Method"] == "ANY"} == {"/", "/analyse"}
+    assert all(e["Method"] == "ANY" for e in events)  # the function answers 405 itself
+    assert {e["Path"] for e in events} == set(router._ALLOWED_METHODS)
+    for path, methods in router._ALLOWED_METHODS.items():
+        for method in methods:
+            body = '{"text": "fine"}' if path == "/analyse" else None
+            body = '{"texts": ["fine"]}' if path == "/analyse/batch" else body
+            response = api.lambda_handler(api_event(method, path, body), lambda_context)
+            assert response["statusCode"] == 200, (path, method)
+
+
+def test_settings_parameters_feed_the_function_and_match_the_code_defaults():
+    variables = FUNCTION["Properties"]["Environment"]["Variables"]
+    defaults = Settings()
+    for parameter, variable, default in (
+        ("MaxBatchSize", "MAX_BATCH_SIZE", defaults.max_batch_size),
+        ("NeutralThreshold", "NEUTRAL_THRESHOLD", defaults.neutral_threshold),
+    ):
+        assert TEMPLATE["Parameters"][parameter]["Default"] == default
+        assert variables[variable] == {"Ref": parameter}
+    assert TEMPLATE["Parameters"]["MaxBatchSize"]["MaxValue"] == MAX_BATCH_SIZE_LIMIT
 
 
 @pytest.mark.parametrize(
