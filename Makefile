@@ -15,7 +15,7 @@ export SAM_CLI_TELEMETRY := 0
 SAM_LOCAL_FLAGS := --skip-pull-image
 EVENT ?= events/analyse_positive.json
 
-.PHONY: help venv docker base-image build start invoke test unit e2e bench evaluate lint format clean
+.PHONY: help venv docker browser base-image build start invoke test unit e2e bench evaluate lint format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ venv: $(VENV)/.installed ## Create .venv with the runtime and development depend
 docker: ## Make sure a Docker engine runs (installs docker.io if missing)
 	bash .ci/ensure-docker.sh
 
+browser: ## Install Chromium and its driver if missing (for the docs-page browser test)
+	bash .ci/ensure-chromium.sh
+
 base-image: venv docker ## Pull the Lambda Python 3.13 base image, or build its local stand-in
 	PYTHON=$(BIN)/python bash .ci/lambda-base/build.sh
 
@@ -43,7 +46,7 @@ start: build ## Serve the API on http://127.0.0.1:3000 (sam local start-api, war
 invoke: build ## Invoke the function once in its container: make invoke EVENT=events/health.json
 	$(SAM) local invoke SentimentFunction $(SAM_LOCAL_FLAGS) -e $(EVENT)
 
-test: build ## Run every test: unit, integration and the container end-to-end tests
+test: build browser ## Run every test: unit, integration, container end to end, browser
 	$(BIN)/pytest
 
 unit: venv ## Run the fast tests only (no Docker)
@@ -64,4 +67,4 @@ format: venv ## Format the code (ruff)
 	$(BIN)/ruff check --fix src tests
 
 clean: ## Remove the virtual environment and build output
-	rm -rf $(VENV) .aws-sam .pytest_cache .hypothesis .bench
+	rm -rf $(VENV) .aws-sam .pytest_cache .hypothesis .bench test-artifacts

@@ -213,3 +213,26 @@ def wsgi_app(handler):
         return [payload]
 
     return app
+
+
+def schemathesis_checks() -> list:
+    """The Schemathesis checks every run of it here applies, in-process and over HTTP."""
+    from schemathesis.checks import (
+        content_type_conformance,
+        negative_data_rejection,
+        not_a_server_error,
+        response_headers_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+        unsupported_method,
+    )
+
+    return [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+        response_headers_conformance,
+        negative_data_rejection,
+        unsupported_method,
+    ]

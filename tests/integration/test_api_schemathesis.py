@@ -8,28 +8,9 @@ start-api``. Fixed seed, bounded cases. The same checks run against the containe
 
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import (
-    content_type_conformance,
-    negative_data_rejection,
-    not_a_server_error,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-    unsupported_method,
-)
 
 from sentiment_api.handlers import api
-from support import wsgi_app
-
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-    response_headers_conformance,
-    negative_data_rejection,
-    unsupported_method,
-]
+from support import schemathesis_checks, wsgi_app
 
 schema = schemathesis.openapi.from_wsgi("/openapi.json", wsgi_app(api.lambda_handler))
 
@@ -42,4 +23,4 @@ schema = schemathesis.openapi.from_wsgi("/openapi.json", wsgi_app(api.lambda_han
     suppress_health_check=list(HealthCheck),
 )
 def test_api_conforms_to_its_own_openapi_document(case):
-    case.call_and_validate(checks=CHECKS)
+    case.call_and_validate(checks=schemathesis_checks())
