@@ -213,8 +213,10 @@ def real_text_of(length: int, texts: list[str]) -> str:
     return joined[:length]
 
 
-def analyse_event(text: str) -> dict[str, Any]:
-    return api_event(body=json.dumps({"text": text}), headers={"Content-Type": "application/json"})
+def analyse_event(text: str, path: str = "/analyse", **fields: Any) -> dict[str, Any]:
+    """A ``POST /analyse`` of ``text`` (or of ``fields`` alone, e.g. a batch's ``texts``)."""
+    body = {"text": text, **fields} if text is not None else fields
+    return api_event(body=json.dumps(body), path=path, headers={"Content-Type": "application/json"})
 
 
 # ---- 1. init --------------------------------------------------------------------------------
@@ -331,18 +333,28 @@ def measure_warm_http(images: dict[str, str], requests: int, text: str) -> dict[
 
 
 def measure_worst_case(texts: list[str], repeats: int) -> dict[str, Any]:
-    """Milliseconds for the handler to analyse 5,000-character texts of the worst kinds."""
+    """Milliseconds for the handler to answer requests at the caps, of the worst kinds: texts
+    of 5,000 characters, with and without every option, and a batch of 25 of them."""
+    everything = {"sentences": True, "explain": True}
+    worst = "(" * 5000
     cases = {
-        "5,000 x '('": "(" * 5000,
-        "5,000 emoji": "😀" * 5000,
-        "1,000 x 'good '": "good " * 1000,
-        "real review text": real_text_of(5000, texts),
+        "5,000 x '('": analyse_event(worst),
+        "5,000 emoji": analyse_event("😀" * 5000),
+        "1,000 x 'good '": analyse_event("good " * 1000),
+        "real review text": analyse_event(real_text_of(5000, texts)),
+        "5,000 x '(', sentences + explain": analyse_event(worst, **everything),
+        "5,000 x '. ', sentences + explain": analyse_event(". " * 2500, **everything),
+        "real review text, sentences + explain": analyse_event(
+            real_text_of(5000, texts), **everything
+        ),
+        "batch of 25 x 5,000 x '(', sentences + explain": analyse_event(
+            None, "/analyse/batch", texts=[worst] * 25, **everything
+        ),
     }
     context = FakeLambdaContext()
     figures = {}
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
-        for name, text in cases.items():
-            event = analyse_event(text)
+        for name, event in cases.items():
             assert api.lambda_handler(event, context)["statusCode"] == 200
             samples = timed_calls(lambda event=event: api.lambda_handler(event, context), repeats)
             figures[name] = summary([sample / 1000 for sample in samples])

@@ -23,7 +23,7 @@ def test_bench_runs_every_measurement_and_writes_its_figures(built, tmp_path):
         assert set(figures[section]) >= {"ours", "floor", "bare"}
         assert all(s["median"] > 0 for name, s in figures[section].items() if name != "floor")
     assert set(figures["warm_in_process"]) == {"50", "500", "5000"}
-    assert len(figures["worst_case_ms"]) == 4
+    assert len(figures["worst_case_ms"]) == 8
     assert "ours_router" in figures["cold_first_response_ms"]
     assert set(figures["rss_kib"]) == {"ours", "bare"}
     assert figures["memory_sizes"]["smallest_within_20pct_mb"] in {
