@@ -67,4 +67,4 @@ format: venv ## Format the code (ruff)
 	$(BIN)/ruff check --fix src tests
 
 clean: ## Remove the virtual environment and build output
-	rm -rf $(VENV) .aws-sam .pytest_cache .hypothesis .bench test-artifacts
+	rm -rf $(VENV) .aws-sam .pytest_cache .hypothesis .bench test-artifacts .schemathesis

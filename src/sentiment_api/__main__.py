@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 
-from sentiment_api.analysis import analyse
+from sentiment_api.analysis import analyse, has_lone_surrogate
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     texts = args.texts or [line.rstrip("\r\n") for line in sys.stdin if line.strip()]
     if not texts or not all(text.strip() for text in texts):
         print("No text provided", file=sys.stderr)
+        return 2
+    if any(has_lone_surrogate(text) for text in texts):  # bytes that were not UTF-8
+        print("The text is not valid UTF-8", file=sys.stderr)
         return 2
     for text in texts:
         result = analyse(

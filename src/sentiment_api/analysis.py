@@ -6,6 +6,7 @@ Every entry point (the Lambda handlers, the command line) calls :func:`analyse`.
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,14 @@ from typing import Any, Literal
 import sentencex
 
 SentimentLabel = Literal["positive", "negative", "neutral"]
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """Whether ``text`` holds a UTF-16 surrogate code point, which no Unicode text contains
+    (a JSON ``"\\ud800"`` escape, or undecodable bytes read with ``surrogateescape``)."""
+    return _LONE_SURROGATE.search(text) is not None
 
 
 def _load_pattern_sentiment() -> Any:
@@ -102,8 +111,9 @@ class Assessment:
             modifies.
         polarity: the expression's polarity in [-1.0, 1.0], after negation and intensifiers.
         subjectivity: the expression's subjectivity in [0.0, 1.0].
-        label: TextBlob's label for the entry, ``"mood"`` for emoticons and emoji,
-            ``"irony"`` for ``(!)``, else None.
+        label: TextBlob's label for the entry: ``"mood"`` for emoticons (and the ♥ emoji),
+            ``"irony"`` for ``(!)``, ``"profanity"`` for the 12 profane words of its lexicon,
+            else None.
     """
 
     words: tuple[str, ...]

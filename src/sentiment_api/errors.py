@@ -35,6 +35,24 @@ class TooManyTextsError(Exception):
         self.limit = limit
 
 
+class ResponseTooLargeError(Exception):
+    """The answer would exceed Lambda's response payload limit (HTTP 413): too many sentences
+    and assessments in one batch, for instance.
+
+    Attributes:
+        size: the proxy response's size, in bytes of JSON.
+        limit: the limit, in bytes.
+    """
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(
+            f"The answer would be {size} bytes; Lambda returns at most {limit}. Send fewer or "
+            "shorter texts, or leave sentences and explain off"
+        )
+        self.size = size
+        self.limit = limit
+
+
 class MethodNotAllowedError(Exception):
     """The path exists but does not accept this HTTP method (HTTP 405).
 

@@ -6,13 +6,12 @@ them and generates the OpenAPI document from them.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+from sentiment_api.analysis import has_lone_surrogate
 
 
 def _is_none(value: object) -> bool:
@@ -96,7 +95,7 @@ class AnalyseRequest(AnalyseOptions):
     def _reject_lone_surrogates(cls, text: str | None) -> str | None:
         # JSON can carry "\ud800" escapes that decode to no Unicode character; echoing one
         # back would hand strict clients a string they cannot parse.
-        if text is not None and _LONE_SURROGATE.search(text):
+        if text is not None and has_lone_surrogate(text):
             raise PydanticCustomError(
                 "lone_surrogate", "text contains a lone UTF-16 surrogate, which is not Unicode"
             )
@@ -172,7 +171,12 @@ class AssessmentResult(BaseModel):
     ]
     label: Annotated[
         str | None,
-        Field(description='"mood" for emoticons and emoji, "irony" for "(!)", else null.'),
+        Field(
+            description=(
+                'TextBlob\'s label: "mood" for emoticons, "irony" for "(!)", "profanity" for '
+                "profane words, else null."
+            )
+        ),
     ]
 
 

@@ -18,8 +18,13 @@ DEFAULT_MAX_BATCH_SIZE = 25
 takes 25 documents."""
 
 MAX_BATCH_SIZE_LIMIT = 100
-"""Highest batch cap a deployment may set: 100 worst-case texts of 5,000 code points take
-about 1.5 s, well inside the function's timeout; more would risk it."""
+"""Highest batch cap a deployment may set."""
+
+BATCH_WORK_LIMIT = 100 * 5_000**2
+"""Bound on ``max_batch_size * max_text_length**2``. The worst text (all punctuation, every
+option on) takes time quadratic in its length: 16 to 25 ms at 5,000 code points on one vCPU
+(``make bench``), so a batch within this bound takes at most about 2.5 s, well inside the
+function's 10 s timeout: 100 texts of 5,000, 25 of 10,000, or 1 of 50,000."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +37,8 @@ class Settings:
     Attributes:
         max_text_length: longest accepted text, in Unicode code points, 1 to 50,000
             (env ``MAX_TEXT_LENGTH``).
-        max_batch_size: most texts in one batch request, 1 to 100 (env ``MAX_BATCH_SIZE``).
+        max_batch_size: most texts in one batch request, 1 to 100 (env ``MAX_BATCH_SIZE``),
+            and at most ``BATCH_WORK_LIMIT / max_text_length**2``.
         neutral_threshold: default of the request option of that name, 0 to 1: a score with
             ``|score| <= neutral_threshold`` is neutral (env ``NEUTRAL_THRESHOLD``).
 
@@ -52,9 +58,16 @@ class Settings:
         ):
             if type(value) is not int or not 1 <= value <= limit:
                 raise ValueError(f"{name} must be an integer from 1 to {limit}, not {value!r}")
+        if self.max_batch_size * self.max_text_length**2 > BATCH_WORK_LIMIT:
+            raise ValueError(
+                f"MAX_BATCH_SIZE x MAX_TEXT_LENGTH squared must be at most {BATCH_WORK_LIMIT:,} "
+                "(a batch of worst-case texts must finish within the timeout), not "
+                f"{self.max_batch_size} x {self.max_text_length}^2"
+            )
         threshold = self.neutral_threshold
         if type(threshold) not in (int, float) or not 0 <= threshold <= 1:
             raise ValueError(f"NEUTRAL_THRESHOLD must be a number from 0 to 1, not {threshold!r}")
+        object.__setattr__(self, "neutral_threshold", float(threshold))  # echoed as a float
 
     @property
     def max_body_length(self) -> int:
@@ -68,8 +81,9 @@ class Settings:
 
     @property
     def max_batch_body_length(self) -> int:
-        """Longest ``POST /analyse/batch`` body, by the same rule for ``max_batch_size`` texts
-        (plus 6 characters of separators each)."""
+        """Longest ``POST /analyse/batch`` body, in characters of the raw body: the rule of
+        :attr:`max_body_length` for ``max_batch_size`` texts (plus 6 characters of separators
+        each)."""
         return _base64_length((12 * self.max_text_length + 6) * self.max_batch_size + 1024)
 
     @classmethod

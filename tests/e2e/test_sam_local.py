@@ -99,6 +99,11 @@ def test_start_api_health(local_api):
          "unsupported_media_type"),
         ("GET", "/analyse", None, None, 405, "method_not_allowed"),
         ("DELETE", "/", None, None, 405, "method_not_allowed"),
+        ("GET", "/analyse/batch", None, None, 405, "method_not_allowed"),
+        ("POST", "/openapi.json", None, None, 405, "method_not_allowed"),
+        ("PUT", "/docs", None, None, 405, "method_not_allowed"),
+        ("POST", "/analyse/batch", json.dumps({"texts": ["a"] * 26}), "application/json", 413,
+         "too_many_texts"),
     ],
 )  # fmt: skip
 def test_start_api_errors(local_api, method, path, body, content_type, status, code):
@@ -107,7 +112,8 @@ def test_start_api_errors(local_api, method, path, body, content_type, status, c
     assert (got_status, payload["code"]) == (status, code)
     assert payload["error"]
     if status == 405:
-        assert headers["Allow"] == {"/analyse": "POST", "/": "GET, HEAD"}[path]
+        allow = {"/analyse": "POST", "/analyse/batch": "POST", "/": "GET, HEAD"}
+        assert headers["Allow"] == allow.get(path, "GET")
 
 
 def test_start_api_unknown_path_is_answered_by_the_gateway(local_api):

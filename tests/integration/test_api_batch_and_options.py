@@ -240,3 +240,26 @@ def test_a_good_items_result_is_what_analyse_returns_whatever_its_neighbours(tex
             alone = post("/analyse", {"text": text, **options})
             assert alone[0] in (400, 413, 422)
             assert error["code"] in (alone[2]["code"], alone[2].get("details", [{}])[0].get("type"))
+
+
+def test_an_answer_over_lambdas_response_limit_is_413_not_a_502(lambda_context, monkeypatch):
+    # Given a batch whose sentences and assessments make a 5.3 MB body: under the real
+    # limit (the largest answer found at the default caps), so the limit is lowered here
+    text = ("😀. " * 2000)[: api.SETTINGS.max_text_length]
+    body = {"texts": [text] * 25, "sentences": True, "explain": True}
+    assert post("/analyse/batch", body, lambda_context)[0] == 200
+    monkeypatch.setattr(api, "LAMBDA_RESPONSE_LIMIT", 5 * 1024 * 1024)
+
+    status, headers, payload = post("/analyse/batch", body, lambda_context)
+
+    assert_clean_error(status, headers, payload, code="response_too_large")
+    assert status == 413 and str(5 * 1024 * 1024) in payload["error"]
+    # And the same texts without the options fit
+    assert post("/analyse/batch", {"texts": [text] * 25}, lambda_context)[0] == 200
+
+
+def test_a_body_on_a_get_is_ignored_not_screened(lambda_context):
+    event = api_event("GET", "/", "x" * (api.SETTINGS.max_body_length + 1))
+    event["headers"]["Content-Type"] = "text/plain"
+
+    assert call(event, lambda_context)[0] == 200

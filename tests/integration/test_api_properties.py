@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sentiment_api.handlers import api
+from sentiment_api.settings import Settings
 from support import FakeLambdaContext, api_event
 
 JSON_VALUES = st.recursive(
@@ -153,12 +154,17 @@ def _emitted(response: dict, stdout: str) -> tuple:
     # Mostly JSON, so that many cases reach the fast path; the rest check it stays out of them.
     content_type=st.one_of(st.just("application/json"), st.none(), CONTENT_TYPES),
     base64_flag=st.booleans(),
+    # The deployment's default threshold is echoed by both ways: 0, or another of any type
+    settings_=st.sampled_from(
+        [Settings(), Settings(neutral_threshold=1), Settings(neutral_threshold=0.25)]
+    ),
 )
 def test_fast_path_answers_exactly_as_the_router_would(
-    body, content_type, base64_flag, monkeypatch, capsys
+    body, content_type, base64_flag, settings_, monkeypatch, capsys
 ):
-    # Given a POST /analyse of any body
+    # Given a POST /analyse of any body, under some deployment settings
     event = generated_event("POST", "/analyse", body, content_type, base64_flag)
+    monkeypatch.setattr(api, "SETTINGS", settings_)
     capsys.readouterr()
 
     # When the handler answers it as deployed, and again with the fast path switched off

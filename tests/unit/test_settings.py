@@ -33,7 +33,8 @@ def test_body_limit_fits_the_costliest_text_and_is_the_readmes_figure():
 
 def test_accepts_the_whole_range():
     assert Settings.from_env({"MAX_TEXT_LENGTH": "1"}).max_text_length == 1
-    assert Settings.from_env({"MAX_TEXT_LENGTH": "50000"}).max_text_length == 50_000
+    largest = Settings.from_env({"MAX_TEXT_LENGTH": "50000", "MAX_BATCH_SIZE": "1"})
+    assert largest.max_text_length == 50_000
 
 
 def test_reads_batch_size_and_threshold():
@@ -60,3 +61,21 @@ def test_batch_body_limit_fits_the_costliest_batch():
     worst_json = len(f'{{"texts": [{texts}], "sentences": false, "explain": false}}')
     assert settings.max_batch_body_length >= -(-worst_json * 4 // 3)
     assert settings.max_batch_body_length < 6 * 1024 * 1024  # Lambda's synchronous payload cap
+
+
+@pytest.mark.parametrize(
+    ("batch", "length", "allowed"),
+    [("100", "5000", True), ("25", "10000", True), ("1", "50000", True), ("2", "50000", False),
+     ("26", "10000", False)],
+)  # fmt: skip
+def test_batch_size_times_length_squared_is_bounded(batch, length, allowed):
+    environ = {"MAX_BATCH_SIZE": batch, "MAX_TEXT_LENGTH": length}
+    if allowed:
+        assert Settings.from_env(environ).max_batch_size == int(batch)
+    else:
+        with pytest.raises(ValueError, match="MAX_BATCH_SIZE x MAX_TEXT_LENGTH"):
+            Settings.from_env(environ)
+
+
+def test_threshold_is_kept_as_a_float():
+    assert type(Settings(neutral_threshold=1).neutral_threshold) is float

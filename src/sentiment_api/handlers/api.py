@@ -10,7 +10,6 @@ no AWS calls.
 
 import functools
 import json
-import re
 from http import HTTPStatus
 from types import ModuleType
 from typing import Any
@@ -19,10 +18,11 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sentiment_api.analysis import analyse
+from sentiment_api.analysis import analyse, has_lone_surrogate
 from sentiment_api.errors import (
     BodyTooLargeError,
     NoTextError,
+    ResponseTooLargeError,
     TextTooLongError,
     UnsupportedMediaTypeError,
 )
@@ -31,14 +31,11 @@ from sentiment_api.settings import Settings
 
 SETTINGS = Settings.from_env()
 
+LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024
+"""Lambda's limit on a synchronous invocation's response payload, in bytes (6 MB; AWS Lambda
+quotas). An answer over it would reach the client as API Gateway's 502."""
+
 _JSON = "application/json"
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-"""The rule of ``AnalyseRequest``'s validator; the property tests hold the two together."""
-
-
-def has_lone_surrogate(text: str) -> bool:
-    """Whether ``text`` holds a UTF-16 surrogate code point, which is not Unicode text."""
-    return _LONE_SURROGATE.search(text) is not None
 
 
 def json_loads(body: str) -> Any:
@@ -82,6 +79,14 @@ def analysed(
 
     ``neutral_threshold`` None means the deployment's default; the options are those of
     :func:`~sentiment_api.analysis.analyse`.
+
+    Returns:
+        ``SentimentResult.as_dict()``: ``input``, ``sentiment_score``, ``sentiment``,
+        ``subjectivity``, ``neutral_threshold``, and ``mixed``, ``sentences``,
+        ``assessments`` when asked for.
+
+    Raises:
+        ValueError: ``neutral_threshold`` outside [0, 1] (the request model prevents it).
     """
     fields = analyse(
         text,
@@ -124,8 +129,8 @@ def _screen(event: dict[str, Any]) -> dict[str, Any]:
         UnsupportedMediaTypeError: the body is declared as something other than JSON (415).
     """
     body = event.get("body")
-    if not body:
-        return event
+    if not body or event.get("httpMethod") != "POST":
+        return event  # only POST routes read a body; the others answer 405 or ignore it
     if event.get("path") == "/analyse/batch":
         limit = SETTINGS.max_batch_body_length
     else:
@@ -207,4 +212,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         event = _screen(event)
     except (BodyTooLargeError, UnsupportedMediaTypeError) as exc:
         return _router().reject(exc)
-    return _analyse_fast(event) or _router().app.resolve(event, context)
+    response = _analyse_fast(event) or _router().app.resolve(event, context)
+    # A JSON character takes at most 6 bytes (\uXXXX), so only long bodies need measuring.
+    if len(response.get("body") or "") > LAMBDA_RESPONSE_LIMIT // 6:
+        size = len(json.dumps(response).encode())
+        if size > LAMBDA_RESPONSE_LIMIT:
+            return _router().reject(ResponseTooLargeError(size, LAMBDA_RESPONSE_LIMIT))
+    return response

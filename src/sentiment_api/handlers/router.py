@@ -30,11 +30,12 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from sentiment_api import __version__
-from sentiment_api.analysis import analyse
+from sentiment_api.analysis import analyse, has_lone_surrogate
 from sentiment_api.errors import (
     BodyTooLargeError,
     MethodNotAllowedError,
     NoTextError,
+    ResponseTooLargeError,
     TextTooLongError,
     TooManyTextsError,
     UnsupportedMediaTypeError,
@@ -78,6 +79,9 @@ _OPENAPI: dict[str, Any] = {
 }
 """The document's info, shared by ``GET /openapi.json`` and ``GET /docs``."""
 
+_LIMITS = api.SETTINGS
+"""The deployment's limits, as the document's examples state them."""
+
 app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=api.json_loads)
 """Resolves every request the fast path in :mod:`~sentiment_api.handlers.api` does not take."""
 
@@ -99,30 +103,41 @@ def _errors(*examples: tuple[HTTPStatus, str, str]) -> dict[int, OpenAPIResponse
     return responses
 
 
-_REQUEST_ERRORS = (
-    (HTTPStatus.BAD_REQUEST, "invalid_json", "The request body is not valid JSON"),
-    (
-        HTTPStatus.BAD_REQUEST,
-        "invalid_body_encoding",
-        "The request body is not valid base64-encoded UTF-8",
-    ),
-    (
-        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-        "body_too_large",
-        "Request body is 90000 characters long; the limit is 81369 characters",
-    ),
-    (
-        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
-        "The request body must be JSON (Content-Type: application/json)",
-    ),
-    (
-        HTTPStatus.UNPROCESSABLE_ENTITY,
-        "validation_error",
-        "Invalid request body: neutral_threshold: Input should be less than or equal to 1",
-    ),
-)
-"""The errors of any request with a JSON body."""
+def _request_errors(body_limit: int) -> tuple[tuple[HTTPStatus, str, str], ...]:
+    """The errors of any ``POST`` with a JSON body whose length limit is ``body_limit``, with
+    the messages the function gives (at this deployment's limits)."""
+    response_limit = api.LAMBDA_RESPONSE_LIMIT
+    return (
+        (HTTPStatus.BAD_REQUEST, "invalid_json", "The request body is not valid JSON"),
+        (
+            HTTPStatus.BAD_REQUEST,
+            "invalid_body_encoding",
+            "The request body is not valid base64-encoded UTF-8",
+        ),
+        (
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            "body_too_large",
+            str(BodyTooLargeError(body_limit + 1, body_limit)),
+        ),
+        (
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            "response_too_large",
+            str(ResponseTooLargeError(response_limit + 1, response_limit)),
+        ),
+        (
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            _UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+            "validation_error",
+            "Invalid request body: neutral_threshold: Input should be less than or equal to 1",
+        ),
+    )
+
+
+_UNSUPPORTED_MEDIA_TYPE = "The request body must be JSON (Content-Type: application/json)"
 
 
 def _error(
@@ -164,9 +179,9 @@ def health() -> HealthResponse:
             (
                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
                 "text_too_long",
-                "Text is 5001 characters long; the limit is 5000 characters",
+                str(TextTooLongError(_LIMITS.max_text_length + 1, _LIMITS.max_text_length)),
             ),
-            *_REQUEST_ERRORS,
+            *_request_errors(_LIMITS.max_body_length),
         ),
     },
 )
@@ -189,7 +204,10 @@ def analyse_text(
         ),
     ],
 ) -> AnalyseResponse:
-    """Return the polarity, subjectivity and label of `text`, and what the options ask for."""
+    """Return the polarity, subjectivity and label of `text`, and what the options ask for.
+
+    Raises NoTextError (400) and TextTooLongError (413); see the responses for the rest.
+    """
     return AnalyseResponse(
         **api.analysed(
             api.accepted_text(request.text),
@@ -213,9 +231,9 @@ def analyse_text(
             (
                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
                 "too_many_texts",
-                "The batch has 26 texts; the limit is 25",
+                str(TooManyTextsError(_LIMITS.max_batch_size + 1, _LIMITS.max_batch_size)),
             ),
-            *_REQUEST_ERRORS,
+            *_request_errors(_LIMITS.max_batch_body_length),
         ),
     },
 )
@@ -232,7 +250,10 @@ def analyse_batch(
         ),
     ],
 ) -> BatchResponse:
-    """Analyse each text as `POST /analyse` would; a bad text is reported, not fatal."""
+    """Analyse each text as `POST /analyse` would; a bad text is reported, not fatal.
+
+    Raises TooManyTextsError (413) for more texts than the deployment's cap.
+    """
     limit = api.SETTINGS.max_batch_size
     if len(request.texts) > limit:
         raise TooManyTextsError(len(request.texts), limit)
@@ -266,7 +287,7 @@ class _BadItemError(Exception):
 def _batch_text(item: Any) -> str | None:
     """The text of a batch item, by the rules ``AnalyseRequest`` applies to ``text``."""
     if item is None or type(item) is str:
-        if item is not None and api.has_lone_surrogate(item):
+        if item is not None and has_lone_surrogate(item):
             raise _BadItemError(
                 "lone_surrogate", "The text contains a lone UTF-16 surrogate, which is not Unicode"
             )
@@ -385,9 +406,7 @@ def _text_too_long(exc: TextTooLongError) -> Response[dict[str, Any]]:
 def _unsupported_media_type(_: Exception) -> Response[dict[str, Any]]:
     # Raised by the entry point's screen, or by Powertools for a body it cannot parse as JSON.
     return _error(
-        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
-        "The request body must be JSON (Content-Type: application/json)",
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", _UNSUPPORTED_MEDIA_TYPE
     )
 
 
@@ -447,6 +466,11 @@ def _body_too_large(exc: BodyTooLargeError) -> Response[dict[str, Any]]:
     return _error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large", str(exc))
 
 
+@app.exception_handler(ResponseTooLargeError)
+def _response_too_large(exc: ResponseTooLargeError) -> Response[dict[str, Any]]:
+    return _error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "response_too_large", str(exc))
+
+
 @app.exception_handler(TooManyTextsError)
 def _too_many_texts(exc: TooManyTextsError) -> Response[dict[str, Any]]:
     return _error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "too_many_texts", str(exc))
@@ -459,10 +483,15 @@ def _internal_error(exc: Exception) -> Response[dict[str, Any]]:
     return _error(HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "Internal server error")
 
 
-def reject(exc: BodyTooLargeError | UnsupportedMediaTypeError) -> dict[str, Any]:
-    """The proxy response for a request the entry point refused before routing (413, 415)."""
+def reject(
+    exc: BodyTooLargeError | UnsupportedMediaTypeError | ResponseTooLargeError,
+) -> dict[str, Any]:
+    """The proxy response for a request the entry point refused itself: before routing (413
+    ``body_too_large``, 415), or after, for an answer too large to return (413)."""
     if isinstance(exc, BodyTooLargeError):
         response = _body_too_large(exc)
+    elif isinstance(exc, ResponseTooLargeError):
+        response = _response_too_large(exc)
     else:
         response = _unsupported_media_type(exc)
     return api.proxy_response(int(response.status_code), response.body)
