@@ -20,8 +20,9 @@ def sam_invoke(event_name, *extra):
         cwd=ROOT, env=SAM_ENV, capture_output=True, text=True, timeout=180,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
-    # SAM prints the function's response as the last line of stdout
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    # SAM prints the function's response as the last line of stdout. Split on "\n" only:
+    # str.splitlines() also splits at U+2028 and other separators the docs page's script holds.
+    return json.loads(result.stdout.strip().split("\n")[-1])
 
 
 @pytest.mark.parametrize("event_name", sorted(EXPECTED_STATUS))
@@ -80,6 +81,7 @@ def test_start_api_analyses_text(local_api):
         "sentiment_score": 0.48522727272727273,
         "sentiment": "positive",
         "subjectivity": 0.7272727272727273,
+        "neutral_threshold": 0.0,
     }
 
 
