@@ -103,38 +103,43 @@ def _errors(*examples: tuple[HTTPStatus, str, str]) -> dict[int, OpenAPIResponse
     return responses
 
 
-def _request_errors(body_limit: int) -> tuple[tuple[HTTPStatus, str, str], ...]:
-    """The errors of any ``POST`` with a JSON body whose length limit is ``body_limit``, with
-    the messages the function gives (at this deployment's limits)."""
+def _post_responses(
+    description: str, model: type, limit_error: tuple[str, Exception], body_limit: int
+) -> dict[int, OpenAPIResponse]:
+    """The responses of a ``POST`` route: 200 with ``model``, and every error, with the
+    messages the function gives at this deployment's limits. ``limit_error`` is the route's
+    own 413, as ``(code, exception)``."""
     response_limit = api.LAMBDA_RESPONSE_LIMIT
-    return (
-        (HTTPStatus.BAD_REQUEST, "invalid_json", "The request body is not valid JSON"),
-        (
-            HTTPStatus.BAD_REQUEST,
-            "invalid_body_encoding",
-            "The request body is not valid base64-encoded UTF-8",
+    code, exc = limit_error
+    return {
+        200: {"description": description, "content": {"application/json": {"model": model}}},
+        **_errors(
+            (HTTPStatus.BAD_REQUEST, "no_text", "No text provided"),
+            (HTTPStatus.BAD_REQUEST, "invalid_json", "The request body is not valid JSON"),
+            (
+                HTTPStatus.BAD_REQUEST,
+                "invalid_body_encoding",
+                "The request body is not valid base64-encoded UTF-8",
+            ),
+            (HTTPStatus.REQUEST_ENTITY_TOO_LARGE, code, str(exc)),
+            (
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                "body_too_large",
+                str(BodyTooLargeError(body_limit + 1, body_limit)),
+            ),
+            (
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                "response_too_large",
+                str(ResponseTooLargeError(response_limit + 1, response_limit)),
+            ),
+            (HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", _UNSUPPORTED_MEDIA_TYPE),
+            (
+                HTTPStatus.UNPROCESSABLE_ENTITY,
+                "validation_error",
+                "Invalid request body: neutral_threshold: Input should be less than or equal to 1",
+            ),
         ),
-        (
-            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-            "body_too_large",
-            str(BodyTooLargeError(body_limit + 1, body_limit)),
-        ),
-        (
-            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-            "response_too_large",
-            str(ResponseTooLargeError(response_limit + 1, response_limit)),
-        ),
-        (
-            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            _UNSUPPORTED_MEDIA_TYPE,
-        ),
-        (
-            HTTPStatus.UNPROCESSABLE_ENTITY,
-            "validation_error",
-            "Invalid request body: neutral_threshold: Input should be less than or equal to 1",
-        ),
-    )
+    }
 
 
 _UNSUPPORTED_MEDIA_TYPE = "The request body must be JSON (Content-Type: application/json)"
@@ -169,21 +174,12 @@ def health() -> HealthResponse:
 @app.post(
     "/analyse",
     summary="Analyse the sentiment of a text",
-    responses={
-        200: {
-            "description": "The text's sentiment",
-            "content": {"application/json": {"model": AnalyseResponse}},
-        },
-        **_errors(
-            (HTTPStatus.BAD_REQUEST, "no_text", "No text provided"),
-            (
-                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                "text_too_long",
-                str(TextTooLongError(_LIMITS.max_text_length + 1, _LIMITS.max_text_length)),
-            ),
-            *_request_errors(_LIMITS.max_body_length),
-        ),
-    },
+    responses=_post_responses(
+        "The text's sentiment",
+        AnalyseResponse,
+        ("text_too_long", TextTooLongError(_LIMITS.max_text_length + 1, _LIMITS.max_text_length)),
+        _LIMITS.max_body_length,
+    ),
 )
 def analyse_text(
     request: Annotated[
@@ -221,21 +217,12 @@ def analyse_text(
 @app.post(
     "/analyse/batch",
     summary="Analyse the sentiment of several texts",
-    responses={
-        200: {
-            "description": "A result or an error for each text, by index",
-            "content": {"application/json": {"model": BatchResponse}},
-        },
-        **_errors(
-            (HTTPStatus.BAD_REQUEST, "no_text", "No text provided"),
-            (
-                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                "too_many_texts",
-                str(TooManyTextsError(_LIMITS.max_batch_size + 1, _LIMITS.max_batch_size)),
-            ),
-            *_request_errors(_LIMITS.max_batch_body_length),
-        ),
-    },
+    responses=_post_responses(
+        "A result or an error for each text, by index",
+        BatchResponse,
+        ("too_many_texts", TooManyTextsError(_LIMITS.max_batch_size + 1, _LIMITS.max_batch_size)),
+        _LIMITS.max_batch_body_length,
+    ),
 )
 def analyse_batch(
     request: Annotated[
