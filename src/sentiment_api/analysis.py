@@ -257,7 +257,7 @@ def analyse(
     parts = mixed = assessments = None
     if sentences:
         parts = tuple(
-            _sentence(text[offset : offset + length], offset, neutral_threshold)
+            _sentence(text, offset, length, neutral_threshold, score)
             for offset, length in split_sentences(text)
         )
         labels = {part.sentiment for part in parts}
@@ -279,12 +279,17 @@ def analyse(
     )
 
 
-def _sentence(text: str, offset: int, neutral_threshold: float) -> SentenceSentiment:
-    polarity, subjectivity = _SENTIMENT(text)
+def _sentence(
+    text: str, offset: int, length: int, neutral_threshold: float, text_score: Any
+) -> SentenceSentiment:
+    """The sentence ``text[offset:offset + length]``, scored alone; a sentence that is the
+    whole text reuses ``text_score``, the text's own (the scorer is pure)."""
+    sentence = text[offset : offset + length]
+    polarity, subjectivity = text_score if sentence == text else _SENTIMENT(sentence)
     return SentenceSentiment(
-        text=text,
+        text=sentence,
         offset=offset,
-        length=len(text),
+        length=length,
         sentiment_score=polarity,
         subjectivity=subjectivity,
         sentiment=label_for(polarity, neutral_threshold),
