@@ -9,7 +9,6 @@ is a 405 with an ``Allow`` header; any other path is a 404. Every error body is 
 valid ``POST /analyse`` never needs it, so the cold start does not pay for it (~110 ms).
 """
 
-import binascii
 import functools
 import json
 from collections import Counter
@@ -18,11 +17,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi import swagger_ui
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
-    RequestValidationError,
 )
 from aws_lambda_powertools.event_handler.openapi.models import Server
 from aws_lambda_powertools.event_handler.openapi.params import Body
@@ -33,7 +30,6 @@ from sentiment_api import __version__
 from sentiment_api.analysis import analyse, has_lone_surrogate
 from sentiment_api.errors import (
     BodyTooLargeError,
-    MethodNotAllowedError,
     NoTextError,
     ResponseTooLargeError,
     TextTooLongError,
@@ -41,6 +37,7 @@ from sentiment_api.errors import (
     UnsupportedMediaTypeError,
 )
 from sentiment_api.handlers import api
+from sentiment_api.handlers.responses import error_response, install_error_handlers
 from sentiment_api.models import (
     AnalyseRequest,
     AnalyseResponse,
@@ -48,11 +45,10 @@ from sentiment_api.models import (
     BatchItemResult,
     BatchRequest,
     BatchResponse,
-    ErrorDetail,
     ErrorResponse,
     HealthResponse,
 )
-from sentiment_api.observability import logger, metrics
+from sentiment_api.observability import metrics
 
 _ALLOWED_METHODS = {
     "/": ("GET", "HEAD"),
@@ -62,8 +58,6 @@ _ALLOWED_METHODS = {
     "/docs": ("GET",),
 }
 """The methods of each path, for the 405s of the others; a test holds it to the routes."""
-_MAX_ERROR_DETAILS = 10
-"""A body with 100,000 unknown fields must not get a 100,000-item answer."""
 
 
 _OPENAPI: dict[str, Any] = {
@@ -84,6 +78,7 @@ _LIMITS = api.SETTINGS
 
 app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=api.json_loads)
 """Resolves every request the fast path in :mod:`~sentiment_api.handlers.api` does not take."""
+install_error_handlers(app, _ALLOWED_METHODS, missing_body=lambda: _no_text(NoTextError()))
 
 
 def _errors(*examples: tuple[HTTPStatus, str, str]) -> dict[int, OpenAPIResponse]:
@@ -143,26 +138,6 @@ def _post_responses(
 
 
 _UNSUPPORTED_MEDIA_TYPE = "The request body must be JSON (Content-Type: application/json)"
-
-
-def _error(
-    status: HTTPStatus,
-    code: str,
-    message: str,
-    *,
-    headers: dict[str, str] | None = None,
-    details: list[ErrorDetail] | None = None,
-) -> Response[dict[str, Any]]:
-    logger.info("Request rejected", extra={"status": int(status), "code": code})
-    metrics.add_dimension(name="code", value=code)
-    metrics.add_metric(name="RejectedRequests", unit=MetricUnit.Count, value=1)
-    body = ErrorResponse(error=message, code=code, details=details).model_dump(exclude_none=True)
-    return Response(
-        status_code=status,
-        content_type=content_types.APPLICATION_JSON,
-        body=body,
-        headers=headers,
-    )
 
 
 @app.route("/", method=["GET", "HEAD"], summary="Health check")
@@ -381,93 +356,35 @@ def _swagger_html(document: str) -> str:
 
 @app.exception_handler(NoTextError)
 def _no_text(_: NoTextError) -> Response[dict[str, Any]]:
-    return _error(HTTPStatus.BAD_REQUEST, "no_text", "No text provided")
+    return error_response(HTTPStatus.BAD_REQUEST, "no_text", "No text provided")
 
 
 @app.exception_handler(TextTooLongError)
 def _text_too_long(exc: TextTooLongError) -> Response[dict[str, Any]]:
-    return _error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "text_too_long", str(exc))
+    return error_response(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "text_too_long", str(exc))
 
 
 @app.exception_handler([RequestUnsupportedContentType, UnsupportedMediaTypeError])
 def _unsupported_media_type(_: Exception) -> Response[dict[str, Any]]:
     # Raised by the entry point's screen, or by Powertools for a body it cannot parse as JSON.
-    return _error(
+    return error_response(
         HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", _UNSUPPORTED_MEDIA_TYPE
     )
 
 
-@app.exception_handler([binascii.Error, UnicodeDecodeError])
-def _undecodable_body(_: Exception) -> Response[dict[str, Any]]:
-    # Raised by Powertools while decoding the body: bad base64, or bytes that are not UTF-8.
-    return _error(
-        HTTPStatus.BAD_REQUEST,
-        "invalid_body_encoding",
-        "The request body is not valid base64-encoded UTF-8",
-    )
-
-
-@app.exception_handler(RequestValidationError)
-def _invalid_request(exc: RequestValidationError) -> Response[dict[str, Any]]:
-    errors = exc.errors()
-    if any(error["type"] == "json_invalid" for error in errors):
-        return _error(HTTPStatus.BAD_REQUEST, "invalid_json", "The request body is not valid JSON")
-    if any(error["type"] == "missing" and tuple(error["loc"]) == ("body",) for error in errors):
-        return _no_text(NoTextError())  # no body, or a JSON null: the tutorial's contract
-    details = [
-        ErrorDetail(loc=list(error["loc"][1:]), type=error["type"], msg=error.get("msg", ""))
-        for error in errors[:_MAX_ERROR_DETAILS]
-    ]
-    summary = "; ".join(f"{'.'.join(map(str, d.loc)) or 'body'}: {d.msg}" for d in details)
-    if len(errors) > len(details):
-        summary += f"; and {len(errors) - len(details)} more"
-    return _error(
-        HTTPStatus.UNPROCESSABLE_ENTITY,
-        "validation_error",
-        f"Invalid request body: {summary}",
-        details=details,
-    )
-
-
-@app.exception_handler(MethodNotAllowedError)
-def _method_not_allowed(exc: MethodNotAllowedError) -> Response[dict[str, Any]]:
-    return _error(
-        HTTPStatus.METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        str(exc),
-        headers={"Allow": ", ".join(exc.allowed)},
-    )
-
-
-@app.not_found
-def _not_found(_: NotFoundError) -> Response[dict[str, Any]]:
-    # Powertools has no 405 of its own: a known path with another method is "not found" too.
-    allowed = _ALLOWED_METHODS.get(app.current_event.path)
-    if allowed:
-        return _method_not_allowed(MethodNotAllowedError(allowed))
-    return _error(HTTPStatus.NOT_FOUND, "not_found", "No such path; see GET /docs")
-
-
 @app.exception_handler(BodyTooLargeError)
 def _body_too_large(exc: BodyTooLargeError) -> Response[dict[str, Any]]:
-    return _error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large", str(exc))
+    return error_response(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large", str(exc))
 
 
 @app.exception_handler(ResponseTooLargeError)
 def _response_too_large(exc: ResponseTooLargeError) -> Response[dict[str, Any]]:
-    return _error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "response_too_large", str(exc))
+    return error_response(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "response_too_large", str(exc))
 
 
 @app.exception_handler(TooManyTextsError)
 def _too_many_texts(exc: TooManyTextsError) -> Response[dict[str, Any]]:
-    return _error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "too_many_texts", str(exc))
-
-
-@app.exception_handler(Exception)
-def _internal_error(exc: Exception) -> Response[dict[str, Any]]:
-    # The last line of defence: log the traceback, return nothing of it.
-    logger.exception("Unhandled error")
-    return _error(HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "Internal server error")
+    return error_response(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "too_many_texts", str(exc))
 
 
 def reject(
