@@ -1,0 +1,391 @@
+"""Analyse a whole file of documents, as a stream: the engine of the S3 sentiment job
+(``handlers/jobs.py``) and of ``python -m sentiment_api analyse-file``.
+
+No AWS and no Powertools here: a binary stream comes in, JSON Lines go out, and a summary comes
+back. Every document goes through the same pure :func:`~sentiment_api.analysis.analyse` as
+``POST /analyse``, with the same rules (empty text, the length cap, lone surrogates).
+
+Formats, chosen by the file name's extension (Amazon Comprehend's input formats, adapted):
+
+- ``.txt``: one document per line (Comprehend's ``ONE_DOC_PER_LINE``); every line is a
+  document, a blank one included (it is reported as ``no_text``).
+- ``.csv``: a header row, then one document per record; the text is in the column named by
+  ``text_column`` (default ``text``), the other columns are carried through as ``meta``.
+  Records may span lines (quoted newlines); blank lines are not records.
+- ``.jsonl``: one JSON object per line with a string ``text``; the other fields are carried
+  through as ``meta``.
+
+UTF-8 only; a byte-order mark at the start is skipped. Lines end at LF; a CR before it is
+dropped. ``line`` in the output is the document's 1-based position: its line number for
+``.txt`` and ``.jsonl``, its record number after the header for ``.csv``.
+
+Memory is bounded whatever the file size: one line (at most :data:`MAX_LINE_BYTES`) and one
+result are held at a time.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
+from typing import IO, Any, BinaryIO
+
+from sentiment_api.analysis import analyse, has_lone_surrogate
+
+FORMATS = {".txt": "txt", ".csv": "csv", ".jsonl": "jsonl"}
+"""Accepted extensions (lower case) and the format each one means."""
+
+CONTENT_TYPES = {"txt": "text/plain", "csv": "text/csv", "jsonl": "application/x-ndjson"}
+"""The media type of each format, as uploads declare it."""
+
+MAX_LINE_BYTES = 1 << 20
+"""The longest line read, in bytes (1 MiB): what bounds memory per document. A longer line is
+a ``text_too_long`` (``.txt``) or ``line_too_long`` (``.jsonl``) document, or fails a ``.csv``
+file (its records cannot be told apart without reading the line)."""
+
+_BOM = b"\xef\xbb\xbf"
+
+
+class FileRejectedError(Exception):
+    """The file as a whole cannot be analysed; the job ends ``FAILED`` with this reason.
+
+    Attributes:
+        code: ``unsupported_format``, ``not_utf8``, ``empty_file``, ``missing_text_column``,
+            ``line_too_long`` or ``malformed_csv``.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class JobOptions:
+    """How to read and analyse a file.
+
+    Attributes:
+        text_column: the ``.csv`` column that holds the text (ignored for other formats).
+        neutral_threshold: ``|score| <= neutral_threshold`` is neutral, in [0, 1].
+        sentences, explain: as the options of ``POST /analyse``.
+        max_text_length: longest document analysed, in Unicode code points; longer ones are
+            ``text_too_long`` errors.
+    """
+
+    text_column: str = "text"
+    neutral_threshold: float = 0.0
+    sentences: bool = False
+    explain: bool = False
+    max_text_length: int = 5_000
+
+
+@dataclass(slots=True)
+class Tally:
+    """What a run has seen so far; the counts of the summary.
+
+    Attributes:
+        documents: documents read, each with one output line.
+        results: analysed documents per label (``positive``, ``negative``, ``neutral``).
+        errors: documents that could not be analysed, per error code.
+        score_sum: the sum of ``sentiment_score`` over analysed documents.
+    """
+
+    documents: int = 0
+    results: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+    score_sum: float = 0.0
+
+    @property
+    def mean_score(self) -> float | None:
+        """Mean ``sentiment_score`` of the analysed documents, None if there were none."""
+        analysed = sum(self.results.values())
+        return round(self.score_sum / analysed, 6) if analysed else None
+
+
+def file_format(name: str) -> str:
+    """The format (``txt``, ``csv``, ``jsonl``) a file name's extension stands for.
+
+    Raises:
+        FileRejectedError: ``unsupported_format`` for any other extension.
+    """
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix not in FORMATS:
+        raise FileRejectedError(
+            "unsupported_format",
+            f"Unsupported file extension {suffix or '(none)'!r}; use .txt, .csv or .jsonl",
+        )
+    return FORMATS[suffix]
+
+
+def analyse_stream(
+    source: BinaryIO,
+    sink: IO[str],
+    fmt: str,
+    options: JobOptions,
+    *,
+    tally: Tally | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Tally:
+    """Analyse every document of ``source`` and write one JSON line per document to ``sink``.
+
+    Args:
+        source: the file's bytes; anything with ``readline(limit)`` (a buffered binary file).
+        sink: where the JSON Lines go (text, UTF-8), in input order, one per document:
+            ``{"line": n, ...the POST /analyse fields, "meta"?}`` or
+            ``{"line": n, "error": message, "code": code, "meta"?}``. The codes are
+            ``no_text``, ``text_too_long``, ``lone_surrogate``, ``invalid_type`` (as in
+            the API), ``invalid_json``, ``missing_text`` and ``line_too_long``.
+        fmt: ``txt``, ``csv`` or ``jsonl`` (see :func:`file_format`).
+        options: the job's options.
+        tally: counts to add to (a new one if None); on an exception, it holds what was read.
+        progress: called with the bytes read since its last call, for a progress bar.
+
+    Returns:
+        The tally of the run.
+
+    Raises:
+        FileRejectedError: the file is not UTF-8, or a ``.csv`` has no header, no such column,
+            a line over :data:`MAX_LINE_BYTES` or a malformed record.
+    """
+    tally = Tally() if tally is None else tally
+    lines = _decoded_lines(source, progress)
+    documents = {"txt": _txt_documents, "csv": _csv_documents, "jsonl": _jsonl_documents}[fmt]
+    write = sink.write
+    for text, meta, error in documents(lines, options):
+        tally.documents += 1
+        record: dict[str, Any] = {"line": tally.documents}
+        if error is None:
+            error = _text_error(text, options.max_text_length)
+        if error is None:
+            result = analyse(
+                text,
+                neutral_threshold=options.neutral_threshold,
+                sentences=options.sentences,
+                explain=options.explain,
+            )
+            record.update(result.as_dict())
+            tally.results[result.sentiment] += 1
+            tally.score_sum += result.sentiment_score
+        else:
+            code, message = error
+            record["error"] = message
+            record["code"] = code
+            tally.errors[code] += 1
+        if meta:
+            record["meta"] = meta
+        line = json.dumps(record, ensure_ascii=False)
+        if meta and has_lone_surrogate(line):  # a JSON escape in a .jsonl field; keep it escaped
+            line = json.dumps(record)
+        write(line)
+        write("\n")
+    return tally
+
+
+def summary(
+    *,
+    status: str,
+    tally: Tally,
+    started: float,
+    input_fields: dict[str, Any],
+    output_key: str | None,
+    fmt: str | None,
+    options: JobOptions,
+    failure: FileRejectedError | None = None,
+) -> dict[str, Any]:
+    """The ``.summary.json`` of a run, as a JSON-ready dict.
+
+    Args:
+        status: ``IN_PROGRESS``, ``COMPLETED`` or ``FAILED``.
+        tally: the run's counts.
+        started: when the run started, in seconds since the epoch (``time.time()``).
+        input_fields: what identifies the input: ``key``, ``size`` (bytes), ``etag``.
+        output_key: where the results are (None when a failed run wrote none).
+        fmt: the input's format, None if it has none.
+        options: the run's options.
+        failure: why a ``FAILED`` run failed: becomes ``reason`` and ``code``.
+    """
+    ended = time.time()
+    fields: dict[str, Any] = {
+        "status": status,
+        "input": input_fields,
+        "output": output_key,
+        "format": fmt,
+        "options": {
+            "text_column": options.text_column,
+            "neutral_threshold": options.neutral_threshold,
+            "sentences": options.sentences,
+            "explain": options.explain,
+        },
+        "documents": tally.documents,
+        "results": {label: tally.results[label] for label in ("positive", "neutral", "negative")},
+        "errors": dict(sorted(tally.errors.items())),
+        "mean_score": tally.mean_score,
+        "started_at": _iso(started),
+        "ended_at": None if status == "IN_PROGRESS" else _iso(ended),
+        "duration_s": None if status == "IN_PROGRESS" else round(ended - started, 3),
+    }
+    if failure is not None:
+        fields["reason"] = str(failure)
+        fields["code"] = failure.code
+    return fields
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds")
+
+
+# ---- reading ---------------------------------------------------------------------------------
+
+_Error = tuple[str, str]
+_Document = tuple[str | None, dict[str, Any] | None, _Error | None]
+_TOO_LONG = object()
+"""Stands for a line over :data:`MAX_LINE_BYTES`, which is skipped, not read."""
+
+
+def _decoded_lines(
+    source: BinaryIO, progress: Callable[[int], None] | None
+) -> Iterator[str | object]:
+    """Each line of ``source`` as text, without its line ending, or ``_TOO_LONG``."""
+    number = 0
+    while True:
+        raw = source.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        number += 1
+        if progress is not None:
+            progress(len(raw))
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while (rest := source.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                if progress is not None:
+                    progress(len(rest))
+            if progress is not None and rest:
+                progress(len(rest))
+            yield _TOO_LONG
+            continue
+        if number == 1 and raw.startswith(_BOM):
+            raw = raw[len(_BOM) :]
+        raw = raw.removesuffix(b"\n").removesuffix(b"\r")
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FileRejectedError(
+                "not_utf8",
+                f"The file is not UTF-8: line {number} has an invalid byte at position "
+                f"{exc.start + 1}",
+            ) from None
+
+
+def _text_error(text: str | None, limit: int) -> _Error | None:
+    """The API's rules for a text, as an error line's ``(code, message)``; None if it is fine."""
+    if text is None or not text.strip():
+        return "no_text", "No text provided"
+    if len(text) > limit:
+        return "text_too_long", f"Text is {len(text)} characters long; the limit is {limit}"
+    if has_lone_surrogate(text):
+        return "lone_surrogate", "The text contains a lone UTF-16 surrogate, which is not Unicode"
+    return None
+
+
+def _line_too_long(what: str) -> _Error:
+    return "line_too_long", f"The {what} is longer than {MAX_LINE_BYTES} bytes"
+
+
+def _txt_documents(lines: Iterator[str | object], options: JobOptions) -> Iterator[_Document]:
+    for line in lines:
+        if not isinstance(line, str):
+            yield (
+                None,
+                None,
+                (
+                    "text_too_long",
+                    f"Text is over {MAX_LINE_BYTES} bytes long; the limit is "
+                    f"{options.max_text_length} characters",
+                ),
+            )
+        else:
+            yield line, None, None
+
+
+def _jsonl_documents(lines: Iterator[str | object], options: JobOptions) -> Iterator[_Document]:
+    for line in lines:
+        if not isinstance(line, str):
+            yield None, None, _line_too_long("line")
+        elif not line.strip():
+            yield None, None, ("no_text", "The line is empty")
+        elif not isinstance(value := _json_object(line), dict):
+            yield None, None, ("invalid_json", "The line is not a JSON object")
+        elif "text" not in value:
+            yield None, value, ("missing_text", 'The line has no "text" field')
+        elif not isinstance(text := value.pop("text"), str | None):
+            yield None, value, ("invalid_type", 'The line\'s "text" is not a string')
+        else:
+            yield text, value, None
+
+
+def _json_object(line: str) -> Any:
+    try:
+        return json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _csv_documents(lines: Iterator[str | object], options: JobOptions) -> Iterator[_Document]:
+    def physical() -> Iterator[str]:
+        for number, line in enumerate(lines, start=1):
+            if not isinstance(line, str):
+                raise FileRejectedError(
+                    "line_too_long", f"Line {number} is longer than {MAX_LINE_BYTES} bytes"
+                )
+            yield line + "\n"
+
+    reader = csv.reader(physical(), strict=False)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise FileRejectedError("empty_file", "The file is empty; a .csv needs a header row")
+        names = [name.strip() for name in header]
+        if options.text_column not in names:
+            shown = ", ".join(repr(name) for name in names[:20])
+            raise FileRejectedError(
+                "missing_text_column",
+                f"The header has no column {options.text_column!r}; it has {shown}"
+                + (f" and {len(names) - 20} more" if len(names) > 20 else ""),
+            )
+        column = names.index(options.text_column)
+        for row in reader:
+            if not row:
+                continue  # a blank line is not a record
+            meta = {name: value for name, value in zip(names, row, strict=False)}
+            meta.pop(options.text_column, None)
+            if column >= len(row):
+                yield None, meta, ("missing_text", f"The record has no {options.text_column!r}")
+            else:
+                yield row[column], meta, None
+    except csv.Error as exc:
+        raise FileRejectedError(
+            "malformed_csv", f"Malformed CSV at line {reader.line_num}: {exc}"
+        ) from None
+
+
+csv.field_size_limit(MAX_LINE_BYTES)
+
+
+def buffered(read: Callable[[int], bytes], size: int = 1 << 20) -> io.BufferedReader:
+    """A buffered binary reader over any ``read(n)`` function (a botocore streaming body's, for
+    one), so that :func:`analyse_stream` can read it line by line."""
+
+    class _Raw(io.RawIOBase):
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: Any) -> int:
+            data = read(len(buffer))
+            buffer[: len(data)] = data
+            return len(data)
+
+    return io.BufferedReader(_Raw(), size)
