@@ -62,17 +62,25 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         context: the Lambda context.
 
     Returns:
-        ``{"jobs": [{"key", "status", "documents", "summary"}, ...]}``, one per record.
+        ``{"jobs": [{"key", "status", "documents", "summary"}, ...]}``, one per record; a key
+        not under ``input/``, or a "folder" key ending in ``/``, is ``{"key", "status":
+        "SKIPPED"}``.
 
     Raises:
         botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError: S3 failed in a way
             a retry may fix (after a ``FAILED`` summary, if S3 still takes it).
     """
-    jobs = []
+    jobs: list[dict[str, Any]] = []
     for record in event.get("Records", []):
         bucket = record["s3"]["bucket"]["name"]
-        key = unquote_plus(record["s3"]["object"]["key"])
-        result = run_job(bucket, key)
+        obj = record["s3"]["object"]
+        key = unquote_plus(obj["key"])
+        if not key.startswith(storage.INPUT_PREFIX) or key.endswith("/"):
+            # A "folder" the S3 console creates (input/, input/x/) holds no documents.
+            logger.info("Not a file under input/; skipped", extra={"input_key": key})
+            jobs.append({"key": key, "status": "SKIPPED"})
+            continue
+        result = run_job(bucket, key, size=obj.get("size"), etag=obj.get("eTag"))
         jobs.append(
             {
                 "key": key,
@@ -84,8 +92,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     return {"jobs": jobs}
 
 
-def run_job(bucket: str, key: str) -> dict[str, Any]:
+def run_job(
+    bucket: str, key: str, *, size: int | None = None, etag: str | None = None
+) -> dict[str, Any]:
     """Analyse ``s3://bucket/key`` (under ``input/``) into ``output/``; return the summary.
+
+    ``size`` and ``etag`` (from the S3 event) describe the input in the summary of a file
+    rejected before it is read; once it is read, the object's own values replace them.
 
     Raises:
         ValueError: ``key`` is not under ``input/``.
@@ -98,7 +111,7 @@ def run_job(bucket: str, key: str) -> dict[str, Any]:
     options = JobOptions(
         neutral_threshold=SETTINGS.neutral_threshold, max_text_length=SETTINGS.max_text_length
     )
-    described: dict[str, Any] = {"key": key, "size": None, "etag": None}
+    described: dict[str, Any] = {"key": key, "size": size, "etag": etag}
     fmt: str | None = None
     logger.append_keys(input_key=key)
 
