@@ -9,20 +9,26 @@ run, alternating between them so that a slow spell of the machine hits all three
 It asserts nothing about time; the targets are compared in the README. Every request goes to
 containers started here, on 127.0.0.1, with bounded counts and time-outs.
 
-Usage: ``python tests/bench/run.py [--runs N] [--out .bench]`` (``make bench`` builds first).
+Whole files (5b) go through the CLI in a subprocess and through the job handler in its image
+against a ``moto_server`` this starts on 127.0.0.1; the files are written to a temporary folder.
+
+Usage: ``python tests/bench/run.py [--runs N] [--out .bench] [--file-lines 100000,1000000]
+[--file-formats txt,csv] [--files-only]`` (``make bench`` builds first).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import http.client
-import importlib.util
+import itertools
 import json
 import math
 import os
 import platform
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -47,7 +53,16 @@ os.environ.update(FUNCTION_ENV)
 from sentiment_api.analysis import analyse  # noqa: E402
 from sentiment_api.evaluate import load_labelled_sentences  # noqa: E402
 from sentiment_api.handlers import api  # noqa: E402
-from support import DATA, FakeLambdaContext, api_event, free_port, load_event  # noqa: E402
+from support import (  # noqa: E402
+    DATA,
+    EVENTS,
+    FakeLambdaContext,
+    api_event,
+    free_port,
+    load_event,
+    stop,
+    wait_for_http,
+)
 
 BASELINES = ROOT / "tests" / "bench" / "baselines"
 HANDLER_MODULES = {"ours": "sentiment_api.handlers.api", "floor": "app", "bare": "app"}
@@ -98,15 +113,39 @@ def docker(*args: str, timeout: float = 600) -> str:
     ).stdout
 
 
-def our_image() -> str:
-    """The function image ``sam build`` made (``make bench`` builds it first)."""
+def built_template() -> dict[str, Any]:
+    """The template ``sam build`` wrote (``make bench`` builds first)."""
     from samcli.yamlhelper import yaml_parse
 
     built = ROOT / ".aws-sam" / "build" / "template.yaml"
     if not built.is_file():
         sys.exit("no .aws-sam/build: run `make bench`, which builds first")
-    template = yaml_parse(built.read_text())
-    return template["Resources"]["SentimentFunction"]["Properties"]["ImageUri"]
+    return yaml_parse(built.read_text())
+
+
+def our_image(function: str = "SentimentFunction") -> str:
+    """The image ``sam build`` made for ``function``."""
+    return built_template()["Resources"][function]["Properties"]["ImageUri"]
+
+
+def function_config(function: str) -> dict[str, int]:
+    """``function``'s Timeout (s), MemorySize (MB) and EphemeralStorage (MB) in the built
+    template: its own, else the Globals', a ``Ref`` read as its parameter's default."""
+    template = built_template()
+    own = template["Resources"][function]["Properties"]
+    shared = template.get("Globals", {}).get("Function", {})
+
+    def value(name: str, default: Any) -> int:
+        found = own.get(name, shared.get(name, default))
+        if isinstance(found, dict) and "Ref" in found:
+            found = template["Parameters"][found["Ref"]]["Default"]
+        return int(found)
+
+    return {
+        "timeout_s": value("Timeout", 3),
+        "memory_mb": value("MemorySize", 128),
+        "ephemeral_storage_mb": int(own.get("EphemeralStorage", {}).get("Size", 512)),
+    }
 
 
 def textblob_requirement() -> str:
@@ -133,10 +172,14 @@ work run at full speed even at a small share; a 20 ms period makes a share act a
 (and 20 ms is the shortest for which 128 MB's share is above Docker's 1 ms minimum quota)."""
 
 
-def run_flags(cpus: float = 1.0, memory_mb: int | None = None) -> list[str]:
-    """How Lambda runs a function: read-only root, /tmp as tmpfs, a CPU share, its env."""
+def run_flags(
+    cpus: float = 1.0, memory_mb: int | None = None, tmp_mb: int | None = None
+) -> list[str]:
+    """How Lambda runs a function: read-only root, /tmp as tmpfs (of ``tmp_mb``, its
+    EphemeralStorage, if given), a CPU share, its env."""
     quota = round(cpus * CPU_PERIOD_US)
-    flags = ["--rm", "--read-only", "--tmpfs", "/tmp",
+    tmp = "/tmp" if tmp_mb is None else f"/tmp:size={tmp_mb}m"
+    flags = ["--rm", "--read-only", "--tmpfs", tmp,
              f"--cpu-period={CPU_PERIOD_US}", f"--cpu-quota={quota}"]  # fmt: skip
     if memory_mb is not None:
         flags += [f"--memory={memory_mb}m", f"--memory-swap={memory_mb}m"]
@@ -385,9 +428,288 @@ def measure_throughput(texts: list[str]) -> dict[str, Any]:
                     api_event(body=json.dumps({"texts": batch}), path="/analyse/batch"), context
                 )
             figures["batch"] = {"documents_per_s": len(texts) / (time.perf_counter() - start)}
-    if importlib.util.find_spec("sentiment_api.handlers.jobs") is None:
-        figures["file_job"] = {"skipped": "the S3 file job does not exist yet"}
     return figures
+
+
+# ---- 5b. whole files ------------------------------------------------------------------------
+
+FILE_LINES = (100_000, 1_000_000)
+FILE_FORMATS = ("txt", "csv")
+JOB_FUNCTION = "SentimentJobFunction"
+SAFETY_MARGIN = 0.8
+"""The share of the job function's timeout that the largest-file estimate fills: the rest is
+for a slower spell, the cold start, and the writes around the analysis."""
+JOB_BUCKET = "sentiment-bench-jobs"
+FAKE_AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+"""Credentials for moto_server, which accepts any; nothing here can reach AWS."""
+
+
+def write_input(path: Path, fmt: str, lines: int) -> int:
+    """A ``.txt`` (one sentence a line) or ``.csv`` (``text,label``, the label carried through
+    as ``meta``) of ``lines`` documents, cycling through the 3,000 labelled sentences in a
+    fixed shuffled order. Returns the file's size in bytes."""
+    sentences = load_labelled_sentences(DATA)
+    random.Random(7).shuffle(sentences)
+    chosen = itertools.islice(itertools.cycle(sentences), lines)
+    with open(path, "w", encoding="utf-8", newline="") as file:
+        if fmt == "txt":
+            file.writelines(sentence.text + "\n" for sentence in chosen)
+        else:
+            writer = csv.writer(file, lineterminator="\n")
+            writer.writerow(["text", "label"])
+            writer.writerows((sentence.text, sentence.gold) for sentence in chosen)
+    return path.stat().st_size
+
+
+def count_lines(chunks: Iterator[bytes]) -> int:
+    return sum(chunk.count(b"\n") for chunk in chunks)
+
+
+def deadline_for(lines: int) -> float:
+    """Seconds any one file run may take: generous (500 documents a second, a thirtieth of
+    this machine's rate), but bounded."""
+    return 120 + lines / 500
+
+
+LAUNCHER = (
+    "import json, os, sys, time\n"
+    "start = time.perf_counter()\n"
+    "pid = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ)\n"
+    "_, status, usage = os.wait4(pid, 0)\n"
+    "print(json.dumps({'wall_s': time.perf_counter() - start, 'peak_rss_kib': usage.ru_maxrss,"
+    " 'exit': os.waitstatus_to_exitcode(status)}))"
+)
+"""Runs a command and prints its wall time, peak RSS and exit status. On Linux a child's
+``ru_maxrss`` starts at the high-water mark of the process it was forked from, so the bench
+(~90 MiB) cannot measure a child itself; this ``python -S`` launcher sets a floor of ~8 MiB."""
+
+
+def run_cli(source: Path, output: Path, lines: int) -> dict[str, Any]:
+    """``python -m sentiment_api analyse-file`` on ``source``, in a subprocess: its wall time
+    (start-up included), peak RSS and summary, and the size and lines of its output."""
+    command = [sys.executable, "-S", "-c", LAUNCHER, sys.executable, "-m", "sentiment_api",
+               "analyse-file", str(source), "-o", str(output), "--no-progress"]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    errors = output.with_name("cli.stderr")
+    with open(errors, "wb") as stderr:
+        process = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=stderr, start_new_session=True
+        )
+        try:
+            stdout, _ = process.communicate(timeout=deadline_for(lines))
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)  # the launcher and the CLI
+            process.communicate(timeout=30)
+            raise
+    if process.returncode != 0:
+        raise RuntimeError(f"the launcher exited {process.returncode}: {errors.read_text()}")
+    ran = json.loads(stdout)
+    if ran["exit"] != 0:
+        raise RuntimeError(f"analyse-file exited {ran['exit']}: {errors.read_text()[-3000:]}")
+    summary_path = output.with_name(output.name.removesuffix(".jsonl") + ".summary.json")
+    summary_fields = json.loads(summary_path.read_text())
+    with open(output, "rb") as results:
+        output_lines = count_lines(iter(lambda: results.read(1 << 20), b""))
+    figures = {
+        "wall_s": ran["wall_s"],
+        "analysis_s": summary_fields["duration_s"],
+        "documents": summary_fields["documents"],
+        "errors": sum(summary_fields["errors"].values()),
+        "documents_per_s": summary_fields["documents"] / ran["wall_s"],
+        "peak_rss_kib": ran["peak_rss_kib"],  # KiB on Linux
+        "output_bytes": output.stat().st_size,
+        "output_lines": output_lines,
+    }
+    output.unlink()
+    summary_path.unlink()
+    return figures
+
+
+@contextlib.contextmanager
+def moto_server(work: Path) -> Iterator[int]:
+    """``moto_server`` (the venv's) on a free loopback port, stopped on exit; yields the port."""
+    port = free_port()
+    server = Path(sys.executable).parent / "moto_server"
+    with open(work / "moto.log", "wb") as log:
+        process = subprocess.Popen(
+            [str(server), "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, which stop() ends
+        )
+        try:
+            wait_for_http(f"http://127.0.0.1:{port}/moto-api/", 60, process)
+            yield port
+        finally:
+            stop(process)
+
+
+def s3_client(port: int) -> Any:
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name=FAKE_AWS["AWS_DEFAULT_REGION"],
+        aws_access_key_id=FAKE_AWS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_AWS["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
+def s3_put_event(bucket: str, key: str) -> dict[str, Any]:
+    """An S3 ``ObjectCreated:Put`` notification for ``key``: the first ``events/s3_put*.json``
+    fixture if there is one, else the fields the handler reads."""
+    from urllib.parse import quote_plus
+
+    fixtures = sorted(EVENTS.glob("s3_put*.json"))
+    event = load_event(fixtures[0].name) if fixtures else {"Records": [{"s3": {}}]}
+    record = event["Records"][0]
+    record["s3"].setdefault("bucket", {})["name"] = bucket
+    record["s3"].setdefault("object", {})["key"] = quote_plus(key, safe="/")
+    event["Records"] = [record]
+    return event
+
+
+def run_job(image: str, port: int, key: str, lines: int, config: dict[str, int]) -> dict[str, Any]:
+    """The job handler, once, in its image as Lambda would run it (the function's MemorySize,
+    its CPU share, /tmp of its EphemeralStorage), against moto_server on ``port``: the
+    invocation's seconds (import excluded) and the process's peak RSS (``job.py``)."""
+    name = f"sentiment-bench-job-{os.getpid()}-{free_port()}"
+    memory = config["memory_mb"]
+    env = {**FAKE_AWS, "AWS_ENDPOINT_URL_S3": f"http://127.0.0.1:{port}"}
+    command = [
+        "docker", "run", "--name", name, *run_flags(memory / FULL_VCPU_MB, memory,
+        config["ephemeral_storage_mb"]), "--network", "host", "-w", "/var/task",
+        *(f"-e{k}={v}" for k, v in env.items()),
+        "-v", f"{ROOT / 'tests' / 'bench'}:/bench:ro", "--entrypoint", "python3",
+        image, "/bench/job.py", json.dumps(s3_put_event(JOB_BUCKET, key)),
+    ]  # fmt: skip
+    try:
+        result = subprocess.run(command, capture_output=True, text=True,
+                                timeout=deadline_for(lines))  # fmt: skip
+    finally:
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True, timeout=60)
+    if result.returncode != 0:
+        raise RuntimeError(f"the job exited {result.returncode}: {result.stderr[-3000:]}")
+    return json.loads(result.stderr.strip().splitlines()[-1])
+
+
+def measure_job(
+    s3: Any, image: str, port: int, source: Path, lines: int, config: dict[str, int]
+) -> dict[str, Any]:
+    """Upload ``source`` under ``input/``, run the job on it, read back what it wrote."""
+    from sentiment_api import storage
+
+    key = f"input/{source.name}"
+    results_key, summary_key = storage.output_keys(key)
+    s3.upload_file(str(source), JOB_BUCKET, key)
+    try:
+        ran = run_job(image, port, key, lines, config)
+        job = ran["answer"]["jobs"][0]
+        summary_fields = json.loads(
+            s3.get_object(Bucket=JOB_BUCKET, Key=summary_key)["Body"].read()
+        )
+        if job["status"] != "COMPLETED" or summary_fields["status"] != "COMPLETED":
+            raise RuntimeError(f"the job did not complete: {summary_fields}")
+        body = s3.get_object(Bucket=JOB_BUCKET, Key=results_key)
+        output_bytes = body["ContentLength"]
+        output_lines = count_lines(body["Body"].iter_chunks(1 << 20))
+    finally:
+        s3.delete_objects(
+            Bucket=JOB_BUCKET,
+            Delete={"Objects": [{"Key": k} for k in (key, results_key, summary_key)]},
+        )
+    return {
+        "wall_s": ran["invocation_s"],
+        "import_s": ran["import_s"],
+        "documents": summary_fields["documents"],
+        "errors": sum(summary_fields["errors"].values()),
+        "documents_per_s": summary_fields["documents"] / ran["invocation_s"],
+        "rss_after_import_kib": ran["rss_after_import_kib"],
+        "peak_rss_kib": ran["peak_rss_kib"],
+        "output_bytes": output_bytes,
+        "output_lines": output_lines,
+    }
+
+
+def largest_file(run: dict[str, Any], config: dict[str, int]) -> dict[str, Any]:
+    """The largest file of documents like ``run``'s that one job invocation handles: as many
+    as the measured rate analyses in ``SAFETY_MARGIN`` of the timeout, unless their results
+    outgrow /tmp (its EphemeralStorage, all of it for the results) first."""
+    job = run["job"]
+    input_per_document = run["input_bytes"] / run["lines"]
+    tmp_per_document = job["output_bytes"] / job["documents"]
+    by_time = int(job["documents_per_s"] * config["timeout_s"] * SAFETY_MARGIN)
+    by_tmp = int(config["ephemeral_storage_mb"] * 2**20 / tmp_per_document)
+    documents = min(by_time, by_tmp)
+    return {
+        "measured_lines": run["lines"],
+        "documents_per_s": job["documents_per_s"],
+        "input_bytes_per_document": input_per_document,
+        "tmp_bytes_per_document": tmp_per_document,
+        "documents_by_time": by_time,
+        "tmp_mib_for_documents_by_time": by_time * tmp_per_document / 2**20,
+        "documents_by_tmp": by_tmp,
+        "documents": documents,
+        "input_mib": documents * input_per_document / 2**20,
+        "bound_by": "timeout" if by_time <= by_tmp else "/tmp",
+    }
+
+
+def measure_files(
+    image: str, lines_list: list[int], formats: list[str], work: Path
+) -> dict[str, Any]:
+    """Documents per second, peak RSS, and bytes in and out per document, of files of each size
+    and format through the CLI (on this machine, unlimited) and through the job handler in
+    its image against moto_server; and from the largest size, the largest file one
+    invocation handles."""
+    config = function_config(JOB_FUNCTION)
+    runs: dict[str, dict[str, Any]] = {fmt: {} for fmt in formats}
+    with moto_server(work) as port:
+        s3 = s3_client(port)
+        s3.create_bucket(Bucket=JOB_BUCKET)
+        for lines in lines_list:
+            for fmt in formats:
+                source = work / f"bench-{lines}.{fmt}"
+                size = write_input(source, fmt, lines)
+                run: dict[str, Any] = {"lines": lines, "input_bytes": size}
+                run["cli"] = run_cli(source, work / f"bench-{lines}.{fmt}.jsonl", lines)
+                run["job"] = measure_job(s3, image, port, source, lines, config)
+                source.unlink()
+                for path in ("cli", "job"):
+                    got = run[path]
+                    if got["documents"] != lines or got["output_lines"] != lines:
+                        raise RuntimeError(
+                            f"{path}, {lines} lines of .{fmt}: {got['documents']} documents, "
+                            f"{got['output_lines']} output lines"
+                        )
+                runs[fmt][str(lines)] = run
+    largest = str(max(lines_list))
+    return {
+        "job_function": config,
+        "safety_margin": SAFETY_MARGIN,
+        "runs": runs,
+        "largest_file": {fmt: largest_file(runs[fmt][largest], config) for fmt in formats},
+    }
+
+
+def file_throughput(files: dict[str, Any]) -> dict[str, Any]:
+    """Section 5's rows for whole files: the largest size measured, of the first format."""
+    fmt = next(iter(files["runs"]))
+    lines = max(files["runs"][fmt], key=int)
+    run = files["runs"][fmt][lines]
+    return {
+        f"file_{path}": {
+            "documents_per_s": run[path]["documents_per_s"],
+            "lines": int(lines),
+            "format": fmt,
+        }
+        for path in ("cli", "job")
+    }
 
 
 # ---- 6. memory ------------------------------------------------------------------------------
@@ -501,6 +823,49 @@ def cost_per_million(warm: dict[str, Any], memory_mb: int) -> dict[str, Any]:
 # ---- report ---------------------------------------------------------------------------------
 
 
+def files_table(files: dict[str, Any]) -> list[str]:
+    """Section 5b as Markdown: each file run, then the largest file one invocation handles."""
+    config = files["job_function"]
+    memory = config["memory_mb"]
+    paths = {
+        "cli": "CLI (this machine)",
+        "job": f"job via moto_server ({memory} MB, {memory / FULL_VCPU_MB:.2f} vCPU)",
+    }
+    lines = [
+        "",
+        "| 5b. whole files | lines | documents/s | peak RSS | bytes in → out per document | wall |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for fmt, by_lines in files["runs"].items():
+        for count, run in by_lines.items():
+            for path, label in paths.items():
+                got = run[path]
+                lines.append(
+                    f"| {label}, .{fmt} | {int(count):,} | {got['documents_per_s']:,.0f} "
+                    f"| {got['peak_rss_kib'] / 1024:.1f} MiB "
+                    f"| {run['input_bytes'] / run['lines']:.0f} → "
+                    f"{got['output_bytes'] / got['documents']:.0f} B | {got['wall_s']:.1f} s |"
+                )
+    margin = files["safety_margin"]
+    lines += [
+        "",
+        f"Largest file one job invocation handles: {margin:.0%} of the {config['timeout_s']} s "
+        f"timeout at the measured job rate, unless its results outgrow /tmp "
+        f"({config['ephemeral_storage_mb']} MiB) first",
+    ]
+    for fmt, big in files["largest_file"].items():
+        lines.append(
+            f"- .{fmt}, from {big['measured_lines']:,} lines at "
+            f"{big['documents_per_s']:,.0f} documents/s: {big['documents']:,} documents, "
+            f"{big['input_mib']:,.0f} MiB of input at {big['input_bytes_per_document']:.0f} B "
+            f"a document (bound by {big['bound_by']}); /tmp takes "
+            f"{big['tmp_bytes_per_document']:.0f} B a document, "
+            f"{big['tmp_mib_for_documents_by_time']:,.0f} MiB for the "
+            f"{big['documents_by_time']:,} documents of the timeout"
+        )
+    return lines
+
+
 def table(results: dict[str, Any]) -> str:
     """The figures as the Markdown tables the README carries."""
     names = ("ours", "bare", "floor")
@@ -559,7 +924,10 @@ def table(results: dict[str, Any]) -> str:
         lines.append(row(name, f"{s['median']:.1f} ms", f"{s['max']:.1f} ms"))
     lines += header("5. throughput", "documents/s")
     for name, s in results["throughput"].items():
-        lines.append(row(name, s.get("skipped") or f"{s['documents_per_s']:.0f}"))
+        label = f"{name} ({s['lines']:,} lines, .{s['format']})" if "lines" in s else name
+        lines.append(row(label, s.get("skipped") or f"{s['documents_per_s']:.0f}"))
+    if "files" in results:
+        lines += files_table(results["files"])
     sizes = results["memory_sizes"]
     lines += header(
         "6b. MemorySize (vCPU share), 5,000 characters of review text",
@@ -599,11 +967,40 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def counts(text: str) -> list[int]:
+    """``100000,1000000`` (underscores allowed) as a list of positive ints."""
+    values = [int(part) for part in text.split(",")]
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError("give positive counts, e.g. 100000,1000000")
+    return values
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=12, help="cold starts per image (default 12)")
     parser.add_argument("--out", type=Path, default=ROOT / ".bench", help="where figures go")
+    parser.add_argument(
+        "--file-lines",
+        type=counts,
+        default=list(FILE_LINES),
+        metavar="N,N",
+        help="documents per file of 5b, whole files (default 100000,1000000)",
+    )
+    parser.add_argument(
+        "--file-formats",
+        type=lambda text: text.split(","),
+        default=list(FILE_FORMATS),
+        metavar="txt,csv",
+        help="file formats of 5b (default txt,csv)",
+    )
+    parser.add_argument(
+        "--files-only",
+        action="store_true",
+        help="measure 5b alone; its figures go to files.json (results.json is left as it is)",
+    )
     args = parser.parse_args(argv)
+    if not set(args.file_formats) <= set(FILE_FORMATS):
+        parser.error(f"--file-formats: choose from {', '.join(FILE_FORMATS)}")
     args.out.mkdir(parents=True, exist_ok=True)
     texts = real_texts()
     started = time.time()
@@ -611,14 +1008,24 @@ def main(argv: list[str] | None = None) -> int:
     def step(label: str) -> None:
         print(f"bench: {label} ({time.time() - started:.0f} s)", file=sys.stderr, flush=True)
 
-    step("building the baselines")
-    images = build_baselines()
     results: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}",
         "python": platform.python_version(),
         "runs": args.runs,
     }
+    if args.files_only:
+        step("5b. whole files")
+        with tempfile.TemporaryDirectory() as work:
+            results["files"] = measure_files(
+                our_image(JOB_FUNCTION), args.file_lines, args.file_formats, Path(work)
+            )
+        (args.out / "files.json").write_text(json.dumps(results, indent=2) + "\n")
+        print("\n".join(files_table(results["files"])[1:]))
+        print(f"\nFigures: {args.out / 'files.json'}", file=sys.stderr)
+        return 0
+    step("building the baselines")
+    images = build_baselines()
     step("1. init")
     results["init_ms"] = measure_init(images, args.runs, args.out)
     step("2. cold first response")
@@ -632,6 +1039,12 @@ def main(argv: list[str] | None = None) -> int:
     results["worst_case_ms"] = measure_worst_case(texts, repeats=max(args.runs, 5))
     step("5. throughput")
     results["throughput"] = measure_throughput(texts)
+    step("5b. whole files")
+    with tempfile.TemporaryDirectory() as work:
+        results["files"] = measure_files(
+            our_image(JOB_FUNCTION), args.file_lines, args.file_formats, Path(work)
+        )
+    results["throughput"].update(file_throughput(results["files"]))
     step("6. memory")
     with tempfile.TemporaryDirectory() as work:
         results["rss_kib"] = measure_rss(images, texts, Path(work))
