@@ -560,21 +560,26 @@ def s3_client(port: int) -> Any:
     )
 
 
-def s3_put_event(bucket: str, key: str) -> dict[str, Any]:
-    """An S3 ``ObjectCreated:Put`` notification for ``key``: the first ``events/s3_put*.json``
-    fixture if there is one, else the fields the handler reads."""
+def s3_put_event(bucket: str, key: str, size: int, etag: str) -> dict[str, Any]:
+    """The S3 ``ObjectCreated:Put`` notification of ``key``: ``events/s3_put_<format>.json``
+    (or any ``s3_put*.json``) with this object's fields, else just the fields the job reads."""
     from urllib.parse import quote_plus
 
-    fixtures = sorted(EVENTS.glob("s3_put*.json"))
-    event = load_event(fixtures[0].name) if fixtures else {"Records": [{"s3": {}}]}
+    fixtures = [EVENTS / f"s3_put_{key.rpartition('.')[2]}.json", *sorted(EVENTS.glob("s3_put*"))]
+    found = next((path for path in fixtures if path.is_file()), None)
+    event = load_event(found.name) if found else {"Records": [{"s3": {}}]}
     record = event["Records"][0]
-    record["s3"].setdefault("bucket", {})["name"] = bucket
-    record["s3"].setdefault("object", {})["key"] = quote_plus(key, safe="/")
+    record["s3"].setdefault("bucket", {}).update(name=bucket, arn=f"arn:aws:s3:::{bucket}")
+    record["s3"].setdefault("object", {}).update(
+        key=quote_plus(key, safe="/"), size=size, eTag=etag
+    )
     event["Records"] = [record]
     return event
 
 
-def run_job(image: str, port: int, key: str, lines: int, config: dict[str, int]) -> dict[str, Any]:
+def run_job(
+    image: str, port: int, event: dict[str, Any], lines: int, config: dict[str, int]
+) -> dict[str, Any]:
     """The job handler, once, in its image as Lambda would run it (the function's MemorySize,
     its CPU share, /tmp of its EphemeralStorage), against moto_server on ``port``: the
     invocation's seconds (import excluded) and the process's peak RSS (``job.py``)."""
@@ -586,7 +591,7 @@ def run_job(image: str, port: int, key: str, lines: int, config: dict[str, int])
         config["ephemeral_storage_mb"]), "--network", "host", "-w", "/var/task",
         *(f"-e{k}={v}" for k, v in env.items()),
         "-v", f"{ROOT / 'tests' / 'bench'}:/bench:ro", "--entrypoint", "python3",
-        image, "/bench/job.py", json.dumps(s3_put_event(JOB_BUCKET, key)),
+        image, "/bench/job.py", json.dumps(event),
     ]  # fmt: skip
     try:
         result = subprocess.run(command, capture_output=True, text=True,
@@ -608,7 +613,9 @@ def measure_job(
     results_key, summary_key = storage.output_keys(key)
     s3.upload_file(str(source), JOB_BUCKET, key)
     try:
-        ran = run_job(image, port, key, lines, config)
+        head = s3.head_object(Bucket=JOB_BUCKET, Key=key)
+        event = s3_put_event(JOB_BUCKET, key, head["ContentLength"], head["ETag"].strip('"'))
+        ran = run_job(image, port, event, lines, config)
         job = ran["answer"]["jobs"][0]
         summary_fields = json.loads(
             s3.get_object(Bucket=JOB_BUCKET, Key=summary_key)["Body"].read()

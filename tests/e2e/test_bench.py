@@ -9,10 +9,11 @@ from support import ROOT
 
 
 def test_bench_runs_every_measurement_and_writes_its_figures(built, tmp_path):
-    # Given the built image, when the benchmark runs with one round of each measurement
+    # Given the built image, when the benchmark runs with one round of each measurement, and
+    # files of 2,000 documents instead of 100,000 and 1,000,000
     result = subprocess.run(
         [sys.executable, str(ROOT / "tests" / "bench" / "run.py"), "--runs", "1",
-         "--out", str(tmp_path)],
+         "--file-lines", "2000", "--out", str(tmp_path)],
         capture_output=True, text=True, timeout=900, cwd=ROOT,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
@@ -38,3 +39,15 @@ def test_bench_runs_every_measurement_and_writes_its_figures(built, tmp_path):
     assert figures["cost_per_million_usd"]["per_text_length"]["50"]["comprehend"] == 300.0
     assert "sentiment_api.handlers.api" in (tmp_path / "importtime-ours.txt").read_text()
     assert "| 1. init: import of the handler module |" in result.stdout
+
+    # and every file went through the CLI and the job, one output line per document
+    files = figures["files"]
+    assert files["job_function"]["timeout_s"] > 0
+    for fmt in ("txt", "csv"):
+        run = files["runs"][fmt]["2000"]
+        for path in ("cli", "job"):
+            assert run[path]["documents"] == run[path]["output_lines"] == 2000
+            assert run[path]["peak_rss_kib"] > 0
+        assert files["largest_file"][fmt]["documents"] > 0
+    assert {"file_cli", "file_job"} <= set(figures["throughput"])
+    assert "| 5b. whole files |" in result.stdout
