@@ -1,0 +1,292 @@
+"""Helpers for the tests of whole-file analysis (issue 4): the labelled sentences as .txt,
+.csv and .jsonl files, what each output line must be (computed with ``analyse()``), the job
+bucket's name and prefixes as ``template.yaml`` declares them, and that bucket under moto.
+
+Importing this module sets the AWS environment the two job handlers need when they are
+imported (they create their boto3 clients then): a region, fake credentials, no endpoint
+override. Import it before ``sentiment_api.handlers.jobs`` or ``jobs_api``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import re
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from functools import cache
+from typing import Any
+from urllib.parse import quote_plus
+
+REGION = "eu-west-1"
+os.environ.update(
+    {
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+    }
+)
+for _name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
+    os.environ.pop(_name, None)
+
+# moto registers its botocore hook when imported; patch_client below covers a client that was
+# created before that anyway (without it, such a client would try the network).
+from moto import mock_aws  # noqa: E402
+from moto.core.models import patch_client  # noqa: E402
+from samcli.yamlhelper import yaml_parse  # noqa: E402
+
+from sentiment_api.analysis import analyse  # noqa: E402
+from sentiment_api.evaluate import load_labelled_sentences  # noqa: E402
+from sentiment_api.handlers import jobs, jobs_api  # noqa: E402
+from support import DATA, ROOT  # noqa: E402
+
+patch_client(jobs.s3)
+patch_client(jobs_api.s3)
+
+TEMPLATE = yaml_parse((ROOT / "template.yaml").read_text())
+RESOURCES = TEMPLATE["Resources"]
+
+
+# ---- the template's bucket and prefixes --------------------------------------------------
+
+
+def bucket_name_pattern() -> tuple[str, dict[str, Any]]:
+    """JobBucket's ``BucketName``: the ``Fn::Sub`` pattern and its variables."""
+    pattern, variables = RESOURCES["JobBucket"]["Properties"]["BucketName"]["Fn::Sub"]
+    return pattern, dict(variables)
+
+
+def policy_statements(function: str) -> list[dict[str, Any]]:
+    """Every statement of the inline policies of ``function``."""
+    policies = RESOURCES[function]["Properties"].get("Policies", [])
+    return [statement for policy in policies for statement in policy["Statement"]]
+
+
+def resource_path(resource: Any) -> str:
+    """What a policy resource names in the job bucket: ``""`` for the bucket itself, else the
+    key pattern (``input/*``). Fails on a resource that is not in the job bucket."""
+    if resource == {"Fn::GetAtt": ["JobBucket", "Arn"]}:
+        return ""
+    sub = resource["Fn::Sub"]
+    if isinstance(sub, str):
+        assert sub.startswith("${JobBucket.Arn}/"), sub
+        return sub.removeprefix("${JobBucket.Arn}/")
+    # The bucket's name spelled out (no !Ref, to avoid a circular dependency): it must be the
+    # bucket's own pattern, with the same variables.
+    arn, variables = sub[0], dict(sub[1])
+    pattern, bucket_variables = bucket_name_pattern()
+    assert variables == bucket_variables, resource
+    prefix = "arn:${AWS::Partition}:s3:::" + pattern
+    assert arn == prefix or arn.startswith(prefix + "/"), arn
+    return arn.removeprefix(prefix).removeprefix("/")
+
+
+def s3_permissions(function: str) -> set[tuple[str, str]]:
+    """``(action, resource_path)`` for every Allow of ``function``'s policies."""
+    granted = set()
+    for statement in policy_statements(function):
+        assert statement["Effect"] == "Allow"
+        actions = statement["Action"]
+        resources = statement["Resource"]
+        for action in [actions] if isinstance(actions, str) else actions:
+            for resource in resources if isinstance(resources, list) else [resources]:
+                granted.add((action, resource_path(resource)))
+    return granted
+
+
+def template_prefixes() -> dict[str, str]:
+    """The bucket's prefixes as the template names them: ``input`` from the S3 event filter of
+    SentimentJobFunction, ``output`` and ``jobs`` from the key patterns its policy writes and
+    reads (``output/*`` → ``output/``)."""
+    (rule,) = RESOURCES["SentimentJobFunction"]["Properties"]["Events"]["FileUploaded"][
+        "Properties"
+    ]["Filter"]["S3Key"]["Rules"]
+    assert rule["Name"] == "prefix"
+    paths = {path for _, path in s3_permissions("SentimentJobFunction") if path}
+    prefixes = {path.removesuffix("*") for path in paths}
+    written = {
+        path.removesuffix("*")
+        for action, path in s3_permissions("SentimentJobFunction")
+        if action == "s3:PutObject"
+    }
+    (output,) = written
+    (jobs_prefix,) = prefixes - {rule["Value"], output}
+    return {"input": rule["Value"], "output": output, "jobs": jobs_prefix}
+
+
+PREFIXES = template_prefixes()
+INPUT, OUTPUT, JOBS = PREFIXES["input"], PREFIXES["output"], PREFIXES["jobs"]
+
+
+def template_bucket_name() -> str:
+    """A name as the template makes it: its pattern with a stack id's UUID."""
+    pattern, variables = bucket_name_pattern()
+    assert set(variables) == {"StackUuid"}
+    name = pattern.replace("${StackUuid}", str(uuid.uuid4()))
+    assert re.fullmatch(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]", name), name
+    return name
+
+
+@contextlib.contextmanager
+def mocked_job_bucket() -> Iterator[str]:
+    """Under ``mock_aws``: the job bucket, created with the template's name pattern, encryption
+    and public access block; yields its name. The jobs API is pointed at it."""
+    with mock_aws():
+        assert jobs.s3.meta.region_name == jobs_api.s3.meta.region_name == REGION
+        name = template_bucket_name()
+        properties = RESOURCES["JobBucket"]["Properties"]
+        s3 = jobs.s3
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.put_bucket_encryption(
+            Bucket=name,
+            ServerSideEncryptionConfiguration=properties["BucketEncryption"],
+        )
+        s3.put_public_access_block(
+            Bucket=name,
+            PublicAccessBlockConfiguration=properties["PublicAccessBlockConfiguration"],
+        )
+        previous = jobs_api.BUCKET
+        jobs_api.BUCKET = name
+        try:
+            yield name
+        finally:
+            jobs_api.BUCKET = previous
+
+
+def s3_event(bucket: str, *keys: str, size: int = 0) -> dict[str, Any]:
+    """An S3 ``ObjectCreated:Put`` notification for ``keys``, URL-encoded as S3 sends them
+    (``quote_plus``: spaces as ``+``, UTF-8 percent-escaped)."""
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": REGION,
+                "eventName": "ObjectCreated:Put",
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
+                    "object": {"key": quote_plus(key), "size": size, "eTag": "0"},
+                },
+            }
+            for key in keys
+        ]
+    }
+
+
+def get_bytes(bucket: str, key: str) -> bytes:
+    return jobs.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def get_json(bucket: str, key: str) -> dict[str, Any]:
+    return json.loads(get_bytes(bucket, key))
+
+
+def keys_under(bucket: str, prefix: str) -> list[str]:
+    listed = jobs.s3.list_objects_v2(Bucket=bucket, Prefix=prefix)
+    return sorted(item["Key"] for item in listed.get("Contents", []))
+
+
+# ---- the data, as files --------------------------------------------------------------------
+
+Document = tuple[str, dict[str, Any] | None]
+"""A document of a file: its text and the ``meta`` its output line must carry."""
+
+
+@cache
+def sentences(source: str | None = None) -> tuple[Any, ...]:
+    """The labelled sentences (all 3,000, or one file's 1,000 by its stem's first word)."""
+    found = load_labelled_sentences(DATA)
+    if source is not None:
+        found = [s for s in found if s.source.startswith(source)]
+    assert found
+    return tuple(found)
+
+
+def labelled_file(fmt: str, source: str | None = None, *, text_column: str = "text"):
+    """The labelled sentences as a ``fmt`` file: ``(bytes, documents)``.
+
+    ``.txt``: one sentence per line, no meta. ``.csv``: columns ``source``, the text column and
+    ``label`` (``1``/``0``, strings), written by the csv module (quoted where needed, CRLF line
+    ends); meta is ``source`` and ``label``. ``.jsonl``: ``{"text", "label": 1|0, "source"}``;
+    meta is ``label`` and ``source``.
+    """
+    items = sentences(source)
+    gold = {"positive": 1, "negative": 0}
+    if fmt == "txt":
+        return txt_bytes(s.text for s in items), [(s.text, None) for s in items]
+    if fmt == "csv":
+        rows = [
+            {"source": s.source, text_column: s.text, "label": str(gold[s.gold])} for s in items
+        ]
+        data = csv_bytes(rows, ["source", text_column, "label"])
+        return data, [(s.text, {"source": s.source, "label": str(gold[s.gold])}) for s in items]
+    if fmt == "jsonl":
+        objects = [{"text": s.text, "label": gold[s.gold], "source": s.source} for s in items]
+        return jsonl_bytes(objects), [
+            (s.text, {"label": gold[s.gold], "source": s.source}) for s in items
+        ]
+    raise ValueError(fmt)
+
+
+def txt_bytes(lines: Iterable[str]) -> bytes:
+    return "".join(f"{line}\n" for line in lines).encode()
+
+
+def csv_bytes(rows: Iterable[dict[str, str]], columns: list[str]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, columns)  # the csv module's default: CRLF line ends
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def jsonl_bytes(objects: Iterable[Any]) -> bytes:
+    return "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objects).encode()
+
+
+# ---- what the output must be -----------------------------------------------------------------
+
+
+def expected_records(documents: list[Document], **options: Any) -> list[dict[str, Any]]:
+    """One output line per document: ``line``, then ``analyse(text, **options)``'s fields,
+    then ``meta`` if any. (For documents that are all analysable.)"""
+    records = []
+    for number, (text, meta) in enumerate(documents, start=1):
+        record = {"line": number, **analyse(text, **options).as_dict()}
+        if meta:
+            record["meta"] = meta
+        records.append(record)
+    return records
+
+
+def parse_jsonl(text: str) -> list[dict[str, Any]]:
+    """JSON Lines as written: every line (split at LF only: a JSON string may hold U+2028)
+    ends with a newline, and each is one JSON object."""
+    assert text == "" or text.endswith("\n")
+    return [json.loads(line) for line in text.split("\n")[:-1]]
+
+
+def expected_counts(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The summary fields the records imply: documents, results per label, errors per code,
+    mean score of the analysed ones (rounded to 6 places)."""
+    analysed = [r for r in records if "error" not in r]
+    labels = Counter(r["sentiment"] for r in analysed)
+    scores = [r["sentiment_score"] for r in analysed]
+    return {
+        "documents": len(records),
+        "results": {label: labels[label] for label in ("positive", "neutral", "negative")},
+        "errors": dict(sorted(Counter(r["code"] for r in records if "error" in r).items())),
+        "mean_score": round(sum(scores) / len(scores), 6) if scores else None,
+    }
+
+
+def assert_counts_add_up(summary: dict[str, Any]) -> None:
+    assert (
+        sum(summary["results"].values()) + sum(summary["errors"].values()) == summary["documents"]
+    )
