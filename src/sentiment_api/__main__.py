@@ -81,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "analyse-file":
         if args.input == "-" and args.format is None:
             parser.error("--format is needed to read standard input")
+        if args.input != "-" and not os.path.isfile(args.input):
+            parser.error(f"{args.input}: no such file")
         return _analyse_file(args)
     return _analyse_texts(args)
 

@@ -179,3 +179,11 @@ def test_the_summary_of_an_output_not_named_jsonl_gets_the_whole_name(tmp_path):
     assert main(["analyse-file", str(source), "-o", str(tmp_path / "out.txt")]) == 0
 
     assert (tmp_path / "out.txt.summary.json").is_file()
+
+
+def test_analyse_file_of_a_missing_file_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["analyse-file", str(tmp_path / "nowhere.txt")])
+
+    assert exit_.value.code == 2
+    assert "nowhere.txt" in capsys.readouterr().err
