@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
 DATA = ROOT.parent / "shared" / "data" / "sentiment-labelled-sentences"
 SAM = str(ROOT / ".venv" / "bin" / "sam")
+MOTO_SERVER = str(ROOT / ".venv" / "bin" / "moto_server")
 BUILT_TEMPLATE = ROOT / ".aws-sam" / "build" / "template.yaml"
 SAM_ENV = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
 
@@ -47,6 +48,19 @@ EXPECTED_STATUS = {
     "health.json": 200,
     "openapi.json": 200,
     "unknown_path.json": 404,
+}
+
+# The fixtures of the two job functions: not the API function's, so not in EXPECTED_STATUS (a
+# check that every file in events/ is listed must count these too).
+# SentimentJobFunction: S3 ObjectCreated events (`sam local generate-event s3 put`), each naming
+# a key under input/ in LOCAL_JOB_BUCKET; the end-to-end tests upload that file first.
+S3_EVENTS = ("s3_put_csv.json", "s3_put_jsonl.json", "s3_put_txt.json")
+LOCAL_JOB_BUCKET = "sentiment-jobs-local"
+# JobsFunction: API Gateway proxy events, and the status each must produce.
+JOBS_EXPECTED_STATUS = {
+    "jobs_create.json": 201,
+    "jobs_create_bad_filename.json": 400,
+    "jobs_get_unknown.json": 404,
 }
 
 
@@ -109,9 +123,9 @@ def run_python(code: str, **env: str) -> str:
     ).stdout
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((host, 0))
         return sock.getsockname()[1]
 
 
