@@ -50,6 +50,15 @@ s3 = boto3.client("s3", config=Config(retries={"mode": "standard"}))
 
 _RESULTS_TYPE = f"{CONTENT_TYPES['jsonl']}; charset=utf-8"
 
+MIN_BYTES_PER_S = 1_000_000
+"""The input rate a job can count on: two-thirds of the 1.5 MB/s of review sentences that
+``make bench`` measured through this handler at one vCPU (README, "Memory and size"). A file
+larger than this rate allows in the invocation's remaining time is rejected before it is read,
+rather than killed by the timeout and retried."""
+STOP_MARGIN_S = 20.0
+"""A job still reading this close to its timeout stops and records ``FAILED`` (``timed_out``)
+itself, while it still can (a tenth of the time instead, for invocations under 200 s)."""
+
 
 @logger.inject_lambda_context
 @metrics.log_metrics
@@ -80,7 +89,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             logger.info("Not a file under input/; skipped", extra={"input_key": key})
             jobs.append({"key": key, "status": "SKIPPED"})
             continue
-        result = run_job(bucket, key, size=obj.get("size"), etag=obj.get("eTag"))
+        result = run_job(
+            bucket,
+            key,
+            size=obj.get("size"),
+            etag=obj.get("eTag"),
+            seconds_left=context.get_remaining_time_in_millis() / 1000,
+        )
         jobs.append(
             {
                 "key": key,
@@ -93,12 +108,20 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
 
 def run_job(
-    bucket: str, key: str, *, size: int | None = None, etag: str | None = None
+    bucket: str,
+    key: str,
+    *,
+    size: int | None = None,
+    etag: str | None = None,
+    seconds_left: float = 900.0,
 ) -> dict[str, Any]:
     """Analyse ``s3://bucket/key`` (under ``input/``) into ``output/``; return the summary.
 
     ``size`` and ``etag`` (from the S3 event) describe the input in the summary of a file
     rejected before it is read; once it is read, the object's own values replace them.
+    ``seconds_left`` is the invocation's remaining time: a file too large for it is rejected
+    (``file_too_large``), and a job that runs out of it stops (``timed_out``); both end
+    ``FAILED`` without a retry, which would fail the same way.
 
     Raises:
         ValueError: ``key`` is not under ``input/``.
@@ -114,6 +137,8 @@ def run_job(
     described: dict[str, Any] = {"key": key, "size": size, "etag": etag}
     fmt: str | None = None
     logger.append_keys(input_key=key)
+    margin = min(STOP_MARGIN_S, seconds_left / 10)
+    deadline = time.monotonic() + seconds_left - margin
 
     def record(status: str, failure: FileRejectedError | None = None) -> dict[str, Any]:
         fields = summary(
@@ -137,11 +162,28 @@ def run_job(
         except s3.exceptions.NoSuchKey:
             raise FileRejectedError("input_missing", "The input object no longer exists") from None
         described = {"key": key, "size": obj["ContentLength"], "etag": obj["ETag"].strip('"')}
+        _check_size(obj["ContentLength"], deadline - time.monotonic())
         record("IN_PROGRESS")
+
+        def check_deadline(_: int) -> None:
+            if time.monotonic() > deadline:
+                raise FileRejectedError(
+                    "timed_out",
+                    f"The job stopped {margin:.0f} s before the function's timeout, after "
+                    f"{tally.documents} documents; split the file",
+                )
+
         with tempfile.TemporaryDirectory(prefix="job-") as spool:
             path = os.path.join(spool, "results.jsonl")
             with open(path, "w", encoding="utf-8", newline="\n") as sink:
-                analyse_stream(buffered(obj["Body"].read), sink, fmt, options, tally=tally)
+                analyse_stream(
+                    buffered(obj["Body"].read),
+                    sink,
+                    fmt,
+                    options,
+                    tally=tally,
+                    progress=check_deadline,
+                )
             s3.upload_file(path, bucket, results_key, ExtraArgs={"ContentType": _RESULTS_TYPE})
     except FileRejectedError as exc:
         logger.warning("File rejected", extra={"code": exc.code, "reason": str(exc)})
@@ -157,6 +199,17 @@ def run_job(
     metrics.add_metric(name=f"Jobs{fields['status'].title()}", unit=MetricUnit.Count, value=1)
     logger.info("Job finished", extra={k: fields[k] for k in ("status", "documents", "duration_s")})
     return fields
+
+
+def _check_size(size: int, seconds: float) -> None:
+    """Raise ``file_too_large`` for a file the job cannot read in ``seconds``."""
+    limit = int(max(seconds, 0) * MIN_BYTES_PER_S)
+    if size > limit:
+        raise FileRejectedError(
+            "file_too_large",
+            f"The file is {size} bytes; one job reads at most {limit} bytes before the "
+            "function's timeout. Split it into smaller files",
+        )
 
 
 def _options(bucket: str, key: str, defaults: JobOptions) -> JobOptions:
