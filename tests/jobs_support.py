@@ -43,7 +43,7 @@ from samcli.yamlhelper import yaml_parse  # noqa: E402
 from sentiment_api.analysis import analyse  # noqa: E402
 from sentiment_api.evaluate import load_labelled_sentences  # noqa: E402
 from sentiment_api.handlers import jobs, jobs_api  # noqa: E402
-from support import DATA, ROOT  # noqa: E402
+from support import DATA, ROOT, FakeLambdaContext  # noqa: E402
 
 patch_client(jobs.s3)
 patch_client(jobs_api.s3)
@@ -142,10 +142,12 @@ def mocked_job_bucket() -> Iterator[str]:
         properties = RESOURCES["JobBucket"]["Properties"]
         s3 = jobs.s3
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
-        s3.put_bucket_encryption(
-            Bucket=name,
-            ServerSideEncryptionConfiguration=properties["BucketEncryption"],
-        )
+        # CloudFormation's ServerSideEncryptionByDefault is the API's Apply... one
+        rules = [
+            {"ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"]}
+            for rule in properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        ]
+        s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
         s3.put_public_access_block(
             Bucket=name,
             PublicAccessBlockConfiguration=properties["PublicAccessBlockConfiguration"],
@@ -158,11 +160,29 @@ def mocked_job_bucket() -> Iterator[str]:
             jobs_api.BUCKET = previous
 
 
-def s3_event(bucket: str, *keys: str, size: int = 0) -> dict[str, Any]:
-    """An S3 ``ObjectCreated:Put`` notification for ``keys``, URL-encoded as S3 sends them
-    (``quote_plus``: spaces as ``+``, UTF-8 percent-escaped)."""
-    return {
-        "Records": [
+class JobContext(FakeLambdaContext):
+    """The job function's context: its name, and the template's default timeout left."""
+
+    def __init__(self, seconds_left: float = 900.0) -> None:
+        super().__init__(function_name="SentimentJobFunction")
+        self.seconds_left = seconds_left
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int(self.seconds_left * 1000)
+
+
+def s3_event(bucket: str, *keys: str) -> dict[str, Any]:
+    """The S3 ``ObjectCreated:Put`` notification of ``keys`` as Lambda receives it: keys
+    URL-encoded (``quote_plus``: spaces as ``+``, UTF-8 percent-escaped), each object's size
+    and ETag (0 and "" for a key that is not there)."""
+    records = []
+    for key in keys:
+        try:
+            head = jobs.s3.head_object(Bucket=bucket, Key=key)
+            size, etag = head["ContentLength"], head["ETag"].strip('"')
+        except jobs.s3.exceptions.ClientError:
+            size, etag = 0, ""
+        records.append(
             {
                 "eventVersion": "2.1",
                 "eventSource": "aws:s3",
@@ -171,12 +191,11 @@ def s3_event(bucket: str, *keys: str, size: int = 0) -> dict[str, Any]:
                 "s3": {
                     "s3SchemaVersion": "1.0",
                     "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
-                    "object": {"key": quote_plus(key), "size": size, "eTag": "0"},
+                    "object": {"key": quote_plus(key), "size": size, "eTag": etag},
                 },
             }
-            for key in keys
-        ]
-    }
+        )
+    return {"Records": records}
 
 
 def get_bytes(bucket: str, key: str) -> bytes:

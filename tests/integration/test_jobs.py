@@ -1,0 +1,392 @@
+"""The sentiment job (SentimentJobFunction) in process, against moto's S3: the bucket is named
+and laid out as template.yaml makes it, the event is the S3 notification Lambda receives.
+
+What S3 holds afterwards is what is checked: results line by line against ``analyse()``, the
+summary's status and counts, and what is (not) left of an earlier run.
+"""
+
+import json
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from jobs_support import (
+    INPUT,
+    JOBS,
+    OUTPUT,
+    JobContext,
+    assert_counts_add_up,
+    expected_counts,
+    expected_records,
+    get_bytes,
+    get_json,
+    jobs,
+    keys_under,
+    labelled_file,
+    mocked_job_bucket,
+    parse_jsonl,
+    s3_event,
+    txt_bytes,
+)
+from sentiment_api import storage
+from sentiment_api.__main__ import main
+
+RESULTS_TYPE = "application/x-ndjson; charset=utf-8"
+
+
+@pytest.fixture
+def bucket():
+    with mocked_job_bucket() as name:
+        yield name
+
+
+def put(bucket: str, key: str, data: bytes) -> None:
+    jobs.s3.put_object(Bucket=bucket, Key=key, Body=data)
+
+
+def run(bucket: str, *keys: str, context: JobContext | None = None) -> dict:
+    """Invoke the job function's handler with the S3 event of ``keys``."""
+    return jobs.lambda_handler(s3_event(bucket, *keys), context or JobContext())
+
+
+def outputs(key: str) -> tuple[str, str]:
+    """The results and summary keys of input ``key``, spelled with the template's prefixes."""
+    name = OUTPUT + key.removeprefix(INPUT)
+    return f"{name}.jsonl", f"{name}.summary.json"
+
+
+def test_the_bucket_layout_is_the_templates():
+    key = f"{INPUT}reviews.csv"
+    assert storage.output_keys(key) == outputs(key)
+    job_id = storage.new_job_id()
+    assert storage.job_key(job_id) == f"{JOBS}{job_id}.json"
+    assert storage.input_key(job_id, "a.txt") == f"{INPUT}{job_id}/a.txt"
+    assert storage.job_id_of(storage.input_key(job_id, "a.txt")) == job_id
+
+
+@pytest.mark.parametrize(("fmt", "source"), [("txt", "amazon"), ("csv", "imdb"), ("jsonl", "yelp")])
+def test_each_format_is_analysed_into_output(bucket, fmt, source):
+    # Given 1,000 labelled sentences uploaded under input/
+    data, documents = labelled_file(fmt, source)
+    key = f"{INPUT}reviews/{source}.{fmt}"
+    put(bucket, key, data)
+    results_key, summary_key = outputs(key)
+
+    # When the job runs for its S3 event
+    answer = run(bucket, key)
+
+    # Then it reports the job, and the results are one line per document, in order
+    assert answer == {
+        "jobs": [{"key": key, "status": "COMPLETED", "documents": 1000, "summary": summary_key}]
+    }
+    assert keys_under(bucket, OUTPUT) == sorted([results_key, summary_key])
+    results = jobs.s3.get_object(Bucket=bucket, Key=results_key)
+    assert results["ContentType"] == RESULTS_TYPE
+    records = parse_jsonl(results["Body"].read().decode("utf-8"))
+    assert records == expected_records(documents)
+    # And the summary is COMPLETED with the input's identity and the lines' counts
+    summary = get_json(bucket, summary_key)
+    head = jobs.s3.head_object(Bucket=bucket, Key=key)
+    assert summary["status"] == "COMPLETED" and "code" not in summary
+    assert summary["input"] == {"key": key, "size": len(data), "etag": head["ETag"].strip('"')}
+    assert (summary["output"], summary["format"]) == (results_key, fmt)
+    assert {k: summary[k] for k in ("documents", "results", "errors", "mean_score")} == (
+        expected_counts(records)
+    )
+    assert_counts_add_up(summary)
+    assert summary["ended_at"] >= summary["started_at"] and summary["duration_s"] >= 0
+
+
+def test_url_encoded_keys_are_decoded(bucket):
+    key = f"{INPUT}my reviews/été 😀 a+b (1).txt"
+    put(bucket, key, b"Great food.\n")
+
+    answer = run(bucket, key)
+
+    assert s3_event(bucket, key)["Records"][0]["s3"]["object"]["key"] == (
+        "input%2Fmy+reviews%2F%C3%A9t%C3%A9+%F0%9F%98%80+a%2Bb+%281%29.txt"
+    )
+    results_key, summary_key = outputs(key)
+    assert answer["jobs"][0]["key"] == key
+    assert keys_under(bucket, OUTPUT) == sorted([results_key, summary_key])
+    assert parse_jsonl(get_bytes(bucket, results_key).decode()) == expected_records(
+        [("Great food.", None)]
+    )
+
+
+def test_one_event_with_two_records_runs_two_jobs(bucket):
+    put(bucket, f"{INPUT}a.txt", b"Great food.\n")
+    put(bucket, f"{INPUT}b.jsonl", b'{"text": "Awful service."}\n{"text": ""}\n')
+
+    answer = run(bucket, f"{INPUT}a.txt", f"{INPUT}b.jsonl")
+
+    assert [(j["key"], j["status"], j["documents"]) for j in answer["jobs"]] == [
+        (f"{INPUT}a.txt", "COMPLETED", 1),
+        (f"{INPUT}b.jsonl", "COMPLETED", 2),
+    ]
+    assert get_json(bucket, outputs(f"{INPUT}b.jsonl")[1])["errors"] == {"no_text": 1}
+
+
+def test_a_re_run_writes_the_same_keys_with_the_same_results(bucket):
+    data, _ = labelled_file("csv", "yelp")
+    key = f"{INPUT}yelp.csv"
+    put(bucket, key, data)
+    results_key, summary_key = outputs(key)
+
+    run(bucket, key)
+    first_keys = keys_under(bucket, "")
+    first_results, first_summary = get_bytes(bucket, results_key), get_json(bucket, summary_key)
+    run(bucket, key)
+
+    assert keys_under(bucket, "") == first_keys
+    assert get_bytes(bucket, results_key) == first_results
+    times = ("started_at", "ended_at", "duration_s")
+    second_summary = get_json(bucket, summary_key)
+    assert {k: v for k, v in second_summary.items() if k not in times} == {
+        k: v for k, v in first_summary.items() if k not in times
+    }
+
+
+def test_the_summary_is_in_progress_while_the_results_are_uploaded(bucket, monkeypatch):
+    key = f"{INPUT}texts.txt"
+    put(bucket, key, b"Great food.\nAwful service.\n")
+    results_key, summary_key = outputs(key)
+    seen = []
+    upload = jobs.s3.upload_file
+
+    def upload_and_look(*args, **kwargs):
+        seen.append(get_json(bucket, summary_key))
+        return upload(*args, **kwargs)
+
+    monkeypatch.setattr(jobs.s3, "upload_file", upload_and_look)
+    run(bucket, key)
+
+    (during,) = seen
+    assert (during["status"], during["output"], during["ended_at"]) == (
+        "IN_PROGRESS",
+        results_key,
+        None,
+    )
+    assert during["input"]["size"] == len(b"Great food.\nAwful service.\n")
+    assert get_json(bucket, summary_key)["status"] == "COMPLETED"
+
+
+def test_options_of_the_job_record_reach_the_job(bucket):
+    # Given a job record as POST /jobs writes it, with a text column and options
+    job_id = storage.new_job_id()
+    key = f"{INPUT}{job_id}/reviews.csv"
+    options = {"text_column": "review", "neutral_threshold": 0.4, "sentences": True}
+    record = {"job_id": job_id, "filename": "reviews.csv", "input_key": key, "options": options}
+    put(bucket, f"{JOBS}{job_id}.json", json.dumps(record).encode())
+    data, documents = labelled_file("csv", "amazon", text_column="review")
+    put(bucket, key, data)
+
+    # When the job runs for the upload
+    run(bucket, key)
+
+    # Then the options are the record's
+    results_key, summary_key = outputs(key)
+    expected = expected_records(documents, neutral_threshold=0.4, sentences=True)
+    assert parse_jsonl(get_bytes(bucket, results_key).decode()) == expected
+    assert get_json(bucket, summary_key)["options"] == {**options, "explain": False}
+
+    # And the same file elsewhere under input/ has the defaults (no column "text": rejected)
+    put(bucket, f"{INPUT}reviews.csv", data)
+    assert run(bucket, f"{INPUT}reviews.csv")["jobs"][0]["status"] == "FAILED"
+    assert get_json(bucket, outputs(f"{INPUT}reviews.csv")[1])["code"] == "missing_text_column"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "code", "read"),
+    [
+        ("report.pdf", b"%PDF-1.7\n", "unsupported_format", 0),
+        ("texts", b"Great food.\n", "unsupported_format", 0),
+        ("texts.txt", b"Great food.\nAwful.\ncaf\xe9 au lait\nFine.\n", "not_utf8", 2),
+        ("reviews.jsonl", b'{"text": "Great."}\n{"text": "caf\xe9"}\n', "not_utf8", 1),
+        ("reviews.csv", b"review,label\nGreat food.,1\n", "missing_text_column", 0),
+        ("empty.csv", b"", "empty_file", 0),
+        ("gone.txt", None, "input_missing", 0),  # deleted before the job ran
+    ],
+    ids=["pdf", "no-extension", "txt-not-utf8", "jsonl-not-utf8", "no-column", "empty", "gone"],
+)
+def test_a_rejected_file_fails_with_its_reason_and_no_results(bucket, name, data, code, read):
+    # Given an upload, and the results an earlier run of the same key left
+    key = f"{INPUT}{name}"
+    put(bucket, key, b"placeholder\n" if data is None else data)
+    event = s3_event(bucket, key)
+    if data is None:
+        jobs.s3.delete_object(Bucket=bucket, Key=key)
+    results_key, summary_key = outputs(key)
+    put(bucket, results_key, b'{"line": 1}\n')
+
+    # When the job runs: the invocation succeeds (nothing to retry)
+    answer = jobs.lambda_handler(event, JobContext())
+
+    # Then the summary says FAILED and why, and no results are left
+    assert answer["jobs"] == [
+        {"key": key, "status": "FAILED", "documents": read, "summary": summary_key}
+    ]
+    summary = get_json(bucket, summary_key)
+    assert (summary["status"], summary["code"], summary["output"]) == ("FAILED", code, None)
+    assert isinstance(summary["reason"], str) and summary["reason"]
+    assert keys_under(bucket, OUTPUT) == [summary_key]
+    assert summary["ended_at"] is not None and summary["documents"] == read
+    # And it names the input it could not analyse (from the event, if it was never read)
+    uploaded = event["Records"][0]["s3"]["object"]
+    assert summary["input"] == {"key": key, "size": uploaded["size"], "etag": uploaded["eTag"]}
+
+
+@pytest.mark.parametrize("key", [INPUT, f"{INPUT}a folder/", "elsewhere/texts.txt"])
+def test_folders_and_keys_outside_input_are_skipped(bucket, key):
+    put(bucket, key, b"")
+
+    answer = run(bucket, key)
+
+    assert answer == {"jobs": [{"key": key, "status": "SKIPPED"}]}
+    assert keys_under(bucket, OUTPUT) == []
+
+
+def test_a_file_too_large_for_the_time_left_fails_before_it_is_read(bucket):
+    # Given a 2 MB upload, and a second left of the invocation (the job counts on 1 MB/s)
+    key = f"{INPUT}large.txt"
+    put(bucket, key, txt_bytes(["Great food."] * 200_000)[:2_000_000])
+
+    answer = run(bucket, key, context=JobContext(seconds_left=1))
+
+    assert answer["jobs"][0]["status"] == "FAILED"
+    summary = get_json(bucket, outputs(key)[1])
+    assert (summary["code"], summary["documents"]) == ("file_too_large", 0)
+    assert keys_under(bucket, OUTPUT) == [outputs(key)[1]]
+
+
+class SteppingClock:
+    """A stand-in for the ``time`` module in ``jobs``: each ``monotonic()`` is a second later,
+    so the job's deadline comes after a known number of reads, whatever the machine's speed."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        self.now += 1.0
+        return self.now
+
+    @staticmethod
+    def time() -> float:
+        return time.time()
+
+
+def test_a_job_that_runs_out_of_time_stops_and_fails_timed_out(bucket, monkeypatch):
+    # Given 1,000 documents and 100 s left: the job stops 10 s before, so after ~90 reads
+    data, _ = labelled_file("txt", "amazon")
+    key = f"{INPUT}texts.txt"
+    put(bucket, key, data)
+    monkeypatch.setattr(jobs, "time", SteppingClock())
+
+    answer = run(bucket, key, context=JobContext(seconds_left=100))
+
+    # Then it records FAILED timed_out itself (no retry), with no results
+    assert answer["jobs"][0]["status"] == "FAILED"
+    summary = get_json(bucket, outputs(key)[1])
+    assert summary["code"] == "timed_out"
+    assert 0 < summary["documents"] < 1000
+    assert keys_under(bucket, OUTPUT) == [outputs(key)[1]]
+
+
+def test_a_failed_re_run_removes_the_results_of_the_earlier_run(bucket):
+    key = f"{INPUT}texts.txt"
+    put(bucket, key, txt_bytes(["Great food.", "Awful service."]))
+    run(bucket, key)
+    results_key, summary_key = outputs(key)
+    assert keys_under(bucket, OUTPUT) == sorted([results_key, summary_key])
+
+    put(bucket, key, b"Great food.\n\xff\xfe not UTF-8\n")
+    run(bucket, key)
+
+    assert keys_under(bucket, OUTPUT) == [summary_key]
+    summary = get_json(bucket, summary_key)
+    assert (summary["status"], summary["code"]) == ("FAILED", "not_utf8")
+    assert "line 2" in summary["reason"]
+
+
+def client_error(code: str, operation: str) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": "injected"}}, operation)
+
+
+@pytest.mark.parametrize("failing", ["upload_file", "get_object"])
+def test_an_s3_error_is_raised_after_a_failed_summary(bucket, monkeypatch, failing):
+    # Given S3 refusing one call of the job (S3 is not what is tested: the error is injected)
+    key = f"{INPUT}texts.txt"
+    put(bucket, key, b"Great food.\n")
+
+    def refuse(*args, **kwargs):
+        raise client_error("InternalError", failing)
+
+    monkeypatch.setattr(jobs.s3, failing, refuse)
+
+    # When the job runs, the error reaches Lambda (which retries, then queues the event)
+    with pytest.raises(ClientError) as raised:
+        run(bucket, key)
+
+    # And the summary says FAILED with internal_error, so the jobs API does not wait forever
+    assert raised.value.response["Error"]["Code"] == "InternalError"
+    monkeypatch.undo()
+    results_key, summary_key = outputs(key)
+    summary = get_json(bucket, summary_key)
+    assert (summary["status"], summary["code"], summary["output"]) == (
+        "FAILED",
+        "internal_error",
+        None,
+    )
+    assert summary["reason"] == "The job failed: ClientError"
+    assert results_key not in keys_under(bucket, OUTPUT)
+
+
+def test_when_s3_takes_no_summary_the_original_error_is_raised(bucket, monkeypatch):
+    key = f"{INPUT}texts.txt"
+    put(bucket, key, b"Great food.\n")
+    calls = []
+
+    def refuse(*args, **kwargs):
+        calls.append(kwargs["Key"])
+        raise client_error("ServiceUnavailable", "PutObject")
+
+    monkeypatch.setattr(jobs.s3, "put_object", refuse)
+
+    with pytest.raises(ClientError) as raised:
+        run(bucket, key)
+
+    assert raised.value.response["Error"]["Code"] == "ServiceUnavailable"
+    summary_key = outputs(key)[1]
+    assert calls == [summary_key, summary_key]  # IN_PROGRESS, then the FAILED attempt
+    assert keys_under(bucket, OUTPUT) == []
+
+
+@pytest.mark.parametrize("fmt", ["txt", "csv", "jsonl"])
+def test_the_command_line_writes_what_the_job_writes_for_the_same_bytes(bucket, tmp_path, fmt):
+    # Given a file with real sentences and some document-level errors
+    data, _ = labelled_file(fmt, "imdb")
+    extra = {
+        "txt": b"\n   \n" + "é".encode() * 5001 + b"\n",
+        "csv": b"imdb,,1\r\nshort\r\n",
+        "jsonl": b'{"text": 1}\nnot json\n{"id": 2}\n',
+    }[fmt]
+    data += extra
+    key = f"{INPUT}mixed.{fmt}"
+    put(bucket, key, data)
+    source = tmp_path / f"mixed.{fmt}"
+    source.write_bytes(data)
+
+    # When the job and the command line analyse it
+    run(bucket, key)
+    assert main(["analyse-file", str(source), "-o", str(tmp_path / "mixed.jsonl")]) == 0
+
+    # Then the results are the same bytes, and the summaries the same counts
+    results_key, summary_key = outputs(key)
+    assert get_bytes(bucket, results_key) == (tmp_path / "mixed.jsonl").read_bytes()
+    from_job = get_json(bucket, summary_key)
+    from_cli = json.loads((tmp_path / "mixed.summary.json").read_text(encoding="utf-8"))
+    same = ("status", "format", "options", "documents", "results", "errors", "mean_score")
+    assert {k: from_job[k] for k in same} == {k: from_cli[k] for k in same}
+    assert from_job["errors"]  # the errors are part of what is compared
+    assert from_job["input"]["size"] == from_cli["input"]["size"] == len(data)
