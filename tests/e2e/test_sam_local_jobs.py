@@ -1,0 +1,247 @@
+"""Whole files end to end: the two job functions in the built image under `sam local invoke`,
+against moto_server as a real S3 endpoint (the ``local_s3`` fixture).
+
+The shared data set's 3,000 labelled sentences are uploaded as .txt, .csv and .jsonl, each
+analysed by SentimentJobFunction from its S3 event fixture, and every result line compared
+with ``analyse()`` run here; then a job goes through the jobs API the way a client uses it:
+POST /jobs, PUT to the presigned URL, the S3 event, GET /jobs/{id}, GET of the results URL.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import subprocess
+import urllib.request
+from collections import Counter
+from urllib.parse import quote_plus, unquote_plus, urlsplit
+
+import pytest
+
+from sentiment_api.analysis import analyse
+from sentiment_api.evaluate import LabelledSentence, load_labelled_sentences
+from support import (
+    DATA,
+    EVENTS,
+    EXPECTED_STATUS,
+    JOBS_EXPECTED_STATUS,
+    LOCAL_JOB_BUCKET,
+    ROOT,
+    S3_EVENTS,
+    SAM,
+    load_event,
+)
+
+LABELS = ("positive", "neutral", "negative")
+OUTPUTS = (".jsonl", ".summary.json")  # output/<name> + these, for input/<name>
+
+
+@pytest.fixture(scope="module")
+def labelled() -> list[tuple[LabelledSentence, dict]]:
+    """Every sentence of the data set, with what ``analyse()`` says of it in this process."""
+    sentences = load_labelled_sentences(DATA)
+    assert len(sentences) == 3000  # the whole data set: 1,000 sentences from each source
+    return [(sentence, analyse(sentence.text).as_dict()) for sentence in sentences]
+
+
+def sam_invoke(function, event_path, local_s3):
+    """``sam local invoke function`` with the event file and ``local_s3``'s env vars; the
+    function's answer (an uncaught exception fails the test, though SAM exits 0 then)."""
+    result = subprocess.run(
+        [SAM, "local", "invoke", function, "--skip-pull-image",
+         "--env-vars", str(local_s3.env_vars), "-e", str(event_path)],
+        cwd=ROOT, env=local_s3.sam_env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    # The answer is stdout's last line; split on "\n" only (see test_sam_local.sam_invoke).
+    response = json.loads(result.stdout.strip().split("\n")[-1])
+    assert "errorType" not in response, response
+    return response
+
+
+def s3_event(tmp_path, key, body):
+    """An S3 put event for ``key`` (URL-encoded, as S3 sends it), from the .csv fixture."""
+    event = load_event("s3_put_csv.json")
+    record = event["Records"][0]["s3"]
+    record["object"].update(
+        key=quote_plus(key, safe="/"), size=len(body), eTag=hashlib.md5(body).hexdigest()
+    )
+    path = tmp_path / "s3_put.json"
+    path.write_text(json.dumps(event))
+    return path
+
+
+def job_event(tmp_path, job_id):
+    """GET /jobs/{job_id}, from the fixture for an unknown id."""
+    event = load_event("jobs_get_unknown.json")
+    unknown = event["pathParameters"]["job_id"]
+    event["path"] = event["path"].replace(unknown, job_id)
+    event["requestContext"]["path"] = event["requestContext"]["path"].replace(unknown, job_id)
+    event["pathParameters"]["job_id"] = job_id
+    path = tmp_path / f"jobs_get_{job_id}.json"
+    path.write_text(json.dumps(event))
+    return path
+
+
+def encode(labelled, fmt, text_column="text"):
+    """The sentences as a file of ``fmt``; the label and source go in other columns/fields."""
+    if fmt == "txt":
+        return "".join(sentence.text + "\n" for sentence, _ in labelled).encode()
+    if fmt == "jsonl":
+        return "".join(
+            json.dumps({"text": s.text, "label": s.gold, "source": s.source}, ensure_ascii=False)
+            + "\n"
+            for s, _ in labelled
+        ).encode()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["source", text_column, "label"])
+    writer.writerows([s.source, s.text, s.gold] for s, _ in labelled)
+    return out.getvalue().encode()
+
+
+def assert_results(raw, labelled, fmt):
+    """One line per sentence, in order, each exactly what ``analyse()`` gave here."""
+    text = raw.decode("utf-8")
+    assert text.endswith("\n")
+    records = [json.loads(line) for line in text[:-1].split("\n")]
+    assert len(records) == len(labelled)
+    assert [record["line"] for record in records] == list(range(1, len(labelled) + 1))
+    for record, (sentence, expected) in zip(records, labelled, strict=True):
+        meta = {} if fmt == "txt" else {"meta": {"label": sentence.gold, "source": sentence.source}}
+        assert record == {"line": record["line"], **expected, **meta}
+
+
+def assert_summary(summary, labelled, *, key, body, fmt, text_column="text"):
+    """COMPLETED, with counts that are those of ``analyse()`` here and add up."""
+    labels = Counter(expected["sentiment"] for _, expected in labelled)
+    scores = [expected["sentiment_score"] for _, expected in labelled]
+    assert summary["status"] == "COMPLETED"
+    assert summary["documents"] == len(labelled)
+    assert summary["results"] == {label: labels[label] for label in LABELS}
+    assert summary["errors"] == {}
+    assert sum(summary["results"].values()) + sum(summary["errors"].values()) == len(labelled)
+    assert summary["mean_score"] == round(sum(scores) / len(scores), 6)
+    assert summary["input"] == {
+        "key": key,
+        "size": len(body),
+        "etag": hashlib.md5(body).hexdigest(),
+    }
+    assert summary["output"] == f"output/{key.removeprefix('input/')}.jsonl"
+    assert summary["format"] == fmt
+    assert summary["options"]["text_column"] == text_column
+    assert summary["ended_at"] >= summary["started_at"]
+
+
+def test_every_fixture_is_checked():
+    # Each file in events/ is for one function, and a test invokes it with its expectation.
+    named = [*EXPECTED_STATUS, *S3_EVENTS, *JOBS_EXPECTED_STATUS]
+    assert sorted(p.name for p in EVENTS.glob("*.json")) == sorted(named)
+    for name in S3_EVENTS:
+        (record,) = load_event(name)["Records"]
+        assert record["eventName"] == "ObjectCreated:Put"
+        assert record["s3"]["bucket"]["name"] == LOCAL_JOB_BUCKET
+        assert record["s3"]["object"]["key"].startswith("input/")
+
+
+@pytest.mark.parametrize("event_name", S3_EVENTS)
+def test_sentiment_job_analyses_the_data_set(local_s3, labelled, event_name):
+    # Given the data set uploaded to moto_server at the key the fixture names
+    (record,) = load_event(event_name)["Records"]
+    key = unquote_plus(record["s3"]["object"]["key"])
+    fmt = key.rpartition(".")[2]
+    body = encode(labelled, fmt)
+    local_s3.client.put_object(Bucket=local_s3.bucket, Key=key, Body=body)
+
+    # When SentimentJobFunction is invoked with the fixture
+    response = sam_invoke("SentimentJobFunction", EVENTS / event_name, local_s3)
+
+    # Then it reports one completed job, and the results and summary are in the bucket
+    results_key, summary_key = (f"output/{key.removeprefix('input/')}{s}" for s in OUTPUTS)
+    assert response == {
+        "jobs": [
+            {"key": key, "status": "COMPLETED", "documents": len(labelled), "summary": summary_key}
+        ]
+    }
+    results = local_s3.client.get_object(Bucket=local_s3.bucket, Key=results_key)
+    assert results["ContentType"] == "application/x-ndjson; charset=utf-8"
+    assert_results(results["Body"].read(), labelled, fmt)
+    summary = local_s3.client.get_object(Bucket=local_s3.bucket, Key=summary_key)
+    assert_summary(json.loads(summary["Body"].read()), labelled, key=key, body=body, fmt=fmt)
+
+
+def checked_url(url, local_s3):
+    """``url`` if it points at the tests' moto_server (and nowhere else), else fail."""
+    parts = urlsplit(url)
+    assert (parts.scheme, parts.hostname, parts.port) == ("http", local_s3.host, local_s3.port)
+    assert parts.path.startswith(f"/{local_s3.bucket}/")
+    return url
+
+
+def test_jobs_api_takes_a_file_from_upload_to_results(local_s3, labelled, tmp_path):
+    # Given a job created through the jobs API, for a .csv whose text is in column "review"
+    created = sam_invoke("JobsFunction", EVENTS / "jobs_create.json", local_s3)
+    assert created["statusCode"] == 201
+    job = json.loads(created["body"])
+    job_id, key = job["job_id"], job["input_key"]
+    assert job["status"] == "WAITING_FOR_UPLOAD"
+    assert key == f"input/{job_id}/reviews.csv"
+    assert job["options"]["text_column"] == "review"
+    assert created["multiValueHeaders"]["Location"] == [f"/prod/jobs/{job_id}"]
+    assert job["upload"]["headers"] == {"Content-Type": "text/csv"}
+
+    # When the client PUTs the file to the presigned URL with the headers given
+    body = encode(labelled, "csv", text_column="review")
+    put = urllib.request.Request(
+        checked_url(job["upload"]["url"], local_s3),
+        data=body,
+        method="PUT",
+        headers=job["upload"]["headers"],
+    )
+    with urllib.request.urlopen(put, timeout=60) as answer:
+        assert answer.status == 200
+    # ... and S3 notifies SentimentJobFunction (here: sam local invoke with that event)
+    ran = sam_invoke("SentimentJobFunction", s3_event(tmp_path, key, body), local_s3)
+    assert [(j["key"], j["status"]) for j in ran["jobs"]] == [(key, "COMPLETED")]
+
+    # Then GET /jobs/{id} says COMPLETED, with the summary and a URL of the results
+    got = sam_invoke("JobsFunction", job_event(tmp_path, job_id), local_s3)
+    assert got["statusCode"] == 200
+    status = json.loads(got["body"])
+    assert (status["job_id"], status["status"], status["input_key"]) == (job_id, "COMPLETED", key)
+    assert_summary(status["summary"], labelled, key=key, body=body, fmt="csv", text_column="review")
+    with urllib.request.urlopen(checked_url(status["results"]["url"], local_s3), timeout=60) as r:
+        assert r.status == 200
+        assert_results(r.read(), labelled, "csv")
+
+
+@pytest.mark.parametrize("event_name", sorted(JOBS_EXPECTED_STATUS))
+def test_sam_local_invoke_every_jobs_fixture(local_s3, event_name):
+    response = sam_invoke("JobsFunction", EVENTS / event_name, local_s3)
+
+    assert response["statusCode"] == JOBS_EXPECTED_STATUS[event_name]
+    assert response["multiValueHeaders"]["Content-Type"] == ["application/json"]
+    body = json.loads(response["body"])
+    if event_name == "jobs_create.json":
+        assert body["status"] == "WAITING_FOR_UPLOAD"
+        checked_url(body["upload"]["url"], local_s3)
+        # The job record is in the bucket, and nothing is uploaded yet
+        record = local_s3.client.get_object(
+            Bucket=local_s3.bucket, Key=f"jobs/{body['job_id']}.json"
+        )
+        assert json.loads(record["Body"].read())["input_key"] == body["input_key"]
+        listed = local_s3.client.list_objects_v2(Bucket=local_s3.bucket, Prefix=body["input_key"])
+        assert listed["KeyCount"] == 0
+    if event_name == "jobs_create_bad_filename.json":
+        assert body["code"] == "invalid_filename" and body["error"]
+    if event_name == "jobs_get_unknown.json":
+        assert body == {"error": "No job has this id", "code": "job_not_found"}
+
+
+def test_jobs_api_a_malformed_job_id_is_not_found(local_s3, tmp_path):
+    response = sam_invoke("JobsFunction", job_event(tmp_path, "..%2Finput"), local_s3)
+
+    assert response["statusCode"] == 404
+    assert json.loads(response["body"])["code"] == "job_not_found"
