@@ -16,6 +16,7 @@ import requests
 from jobs_support import (
     INPUT,
     JOBS,
+    REGION,
     JobContext,
     expected_counts,
     expected_records,
@@ -30,7 +31,7 @@ from jobs_support import (
 )
 from sentiment_api import storage
 from sentiment_api.files import CONTENT_TYPES, JobOptions, Tally, summary
-from support import FakeLambdaContext, api_event, assert_clean_error
+from support import FakeLambdaContext, api_event, assert_clean_error, run_python
 
 
 @pytest.fixture
@@ -148,6 +149,26 @@ def test_a_job_from_post_to_downloaded_results(bucket, fmt, request_options, ana
     assert {k: done["summary"][k] for k in ("documents", "results", "errors", "mean_score")} == (
         expected_counts(records)
     )
+
+
+def test_the_upload_url_is_the_buckets_regional_endpoint(bucket):
+    # The legacy global endpoint (<bucket>.s3.amazonaws.com) redirects a new bucket's requests
+    # outside us-east-1 with a 307, which breaks a presigned PUT, and fails in opt-in regions.
+    job = create(filename="reviews.txt")
+
+    assert urlsplit(job["upload"]["url"]).netloc == f"{bucket}.s3.{REGION}.amazonaws.com"
+
+
+def test_with_an_endpoint_override_urls_keep_its_path_style():
+    # as sam local's functions are run against a local S3 (moto_server) in the e2e tests
+    code = (
+        "from sentiment_api.handlers import jobs_api\n"
+        "print(jobs_api.s3.generate_presigned_url("
+        "'get_object', Params={'Bucket': 'b-1', 'Key': 'k'}, ExpiresIn=60))"
+    )
+    env = {"AWS_ENDPOINT_URL_S3": "http://localhost:5000", "AWS_DEFAULT_REGION": REGION}
+    url = run_python(code, **env).strip()
+    assert url.startswith("http://localhost:5000/b-1/k?")
 
 
 def test_a_job_is_in_progress_while_it_runs(bucket, monkeypatch):

@@ -52,7 +52,22 @@ MAX_BODY_LENGTH = 4096
 _FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 _ALLOWED_METHODS = {"/jobs": ("POST",), "/jobs/{job_id}": ("GET",)}
 
-s3 = boto3.client("s3", config=Config(signature_version="s3v4", retries={"mode": "standard"}))
+_ENDPOINT_OVERRIDDEN = bool(
+    os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+)
+s3 = boto3.client(
+    "s3",
+    config=Config(
+        signature_version="s3v4",
+        retries={"mode": "standard"},
+        # Virtual-hosted style named explicitly: botocore then presigns on the bucket's regional
+        # endpoint, not on the legacy global one (<bucket>.s3.amazonaws.com), which answers a
+        # new bucket outside us-east-1 with a 307 redirect for up to a day (breaking the
+        # signature) and does not serve opt-in Regions at all. An endpoint override (a local
+        # S3 for tests) keeps botocore's own choice, path style.
+        s3=None if _ENDPOINT_OVERRIDDEN else {"addressing_style": "virtual"},
+    ),
+)
 """SigV4 presigning, so that the Content-Type is part of the upload URL's signature."""
 
 app = APIGatewayRestResolver(enable_validation=True)
