@@ -287,6 +287,34 @@ def test_a_body_over_4096_characters_is_413_unread(bucket):
     assert_clean_error(*answer, code="body_too_large")
 
 
+MULTIPART = '--b\r\nContent-Disposition: form-data; name="filename"\r\n\r\nreviews.txt\r\n--b--\r\n'
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/x-www-form-urlencoded", "filename=reviews.txt"),
+        ("multipart/form-data; boundary=b", MULTIPART),
+        ("multipart/form-data", "no boundary"),  # Powertools' own parser: a 500
+        ("text/plain", '{"filename": "reviews.txt"}'),
+    ],
+)
+def test_a_body_declared_as_anything_but_json_is_415(bucket, content_type, body):
+    answer = call("POST", "/jobs", body, headers={"Content-Type": content_type})
+
+    assert answer[0] == 415
+    assert_clean_error(*answer, code="unsupported_media_type")
+    assert keys_under(bucket, "") == []
+
+
+@pytest.mark.parametrize("headers", [{"Content-Type": "Application/JSON; charset=UTF-8"}, {}])
+def test_json_in_any_case_or_undeclared_is_json(bucket, headers):
+    # media types are case-insensitive (RFC 9110, 8.3.1); no Content-Type is taken as JSON
+    answer = call("POST", "/jobs", '{"filename": "reviews.txt"}', headers=headers)
+
+    assert answer[0] == 201, answer
+
+
 @pytest.mark.parametrize(
     ("method", "path", "allowed"),
     [

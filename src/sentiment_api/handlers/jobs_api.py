@@ -49,6 +49,7 @@ DOWNLOAD_EXPIRY_S = 3600
 MAX_BODY_LENGTH = 4096
 """The longest request body read, in characters; a valid one is well under 1 KB."""
 
+_NOT_JSON = "The request body must be JSON (Content-Type: application/json)"
 _FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 _ALLOWED_METHODS = {"/jobs": ("POST",), "/jobs/{job_id}": ("GET",)}
 
@@ -207,7 +208,7 @@ def _unsupported_media_type(_: Exception) -> ErrorAnswer:
     return error_response(
         HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
         "unsupported_media_type",
-        "The request body must be JSON (Content-Type: application/json)",
+        _NOT_JSON,
     )
 
 
@@ -217,15 +218,38 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     """Answer one API Gateway proxy event (REST API, payload 1.0) with a proxy response.
 
     Never raises for bad input: every request error is a JSON 4xx (see ``responses.py``);
-    a body over :data:`MAX_BODY_LENGTH` characters is a 413 ``body_too_large`` unread.
+    a body over :data:`MAX_BODY_LENGTH` characters is a 413 ``body_too_large`` unread, and a
+    POST body declared as anything but JSON is a 415 ``unsupported_media_type`` unparsed
+    (Powertools would parse form and multipart bodies itself, a multipart one without a
+    boundary into a 500, and would compare the media type case-sensitively).
     """
     if len(event.get("body") or "") > MAX_BODY_LENGTH:
-        logger.info("Request rejected", extra={"status": 413, "code": "body_too_large"})
         message = f"The request body is over {MAX_BODY_LENGTH} characters long"
-        return {
-            "statusCode": HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-            "multiValueHeaders": {"Content-Type": [content_types.APPLICATION_JSON]},
-            "body": json.dumps({"error": message, "code": "body_too_large"}),
-            "isBase64Encoded": False,
-        }
+        return _rejected(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large", message)
+    headers = event.get("headers") or {}
+    declared = {
+        name: value
+        for name, value in headers.items()
+        if name.lower() == "content-type" and isinstance(value, str) and value
+    }
+    if event.get("body") and event.get("httpMethod") == "POST":
+        if any(
+            value.split(";", 1)[0].strip().lower() != content_types.APPLICATION_JSON
+            for value in declared.values()
+        ):
+            return _rejected(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", _NOT_JSON)
+        if any(value != value.lower() for value in declared.values()):
+            lowered = {name: value.lower() for name, value in declared.items()}
+            event = {**event, "headers": {**headers, **lowered}}
     return app.resolve(event, context)
+
+
+def _rejected(status: HTTPStatus, code: str, message: str) -> dict[str, Any]:
+    """A JSON error answer given before the router runs."""
+    logger.info("Request rejected", extra={"status": int(status), "code": code})
+    return {
+        "statusCode": status,
+        "multiValueHeaders": {"Content-Type": [content_types.APPLICATION_JSON]},
+        "body": json.dumps({"error": message, "code": code}),
+        "isBase64Encoded": False,
+    }
