@@ -1,12 +1,15 @@
 """The SAM template: valid, and wired to the code it deploys."""
 
+import importlib
 import json
 import subprocess
 
 import pytest
 from samcli.yamlhelper import yaml_parse
 
-from sentiment_api.handlers import api, router
+from jobs_support import PREFIXES, policy_statements, resource_path, s3_permissions
+from sentiment_api import storage
+from sentiment_api.handlers import api, jobs, jobs_api, router
 from sentiment_api.settings import DEFAULT_MAX_TEXT_LENGTH, MAX_BATCH_SIZE_LIMIT, Settings
 from support import ROOT, SAM, SAM_ENV, api_event
 
@@ -135,3 +138,150 @@ def test_provisioned_concurrency_is_off_by_default_and_set_on_the_alias_when_ask
             {"Ref": "AWS::NoValue"},
         ]
     }
+
+
+# ---- whole files: the job bucket, the sentiment job, the jobs API ------------------------------
+
+JOB_FUNCTIONS = {"SentimentJobFunction": jobs, "JobsFunction": jobs_api}
+
+
+def test_job_bucket_is_encrypted_private_and_tls_only():
+    properties = RESOURCES["JobBucket"]["Properties"]
+    (rule,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    # SSE-S3: no KMS key, so the functions' policies need (and grant) no kms: action
+    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+    assert properties["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert properties["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    policy = RESOURCES["JobBucketPolicy"]["Properties"]
+    assert policy["Bucket"] == {"Ref": "JobBucket"}
+    (deny,) = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+    assert (deny["Principal"], deny["Action"]) == ("*", "s3:*")
+    assert deny["Resource"] == [
+        {"Fn::GetAtt": ["JobBucket", "Arn"]},
+        {"Fn::Sub": "${JobBucket.Arn}/*"},
+    ]
+    assert {k: str(v).lower() for k, v in deny["Condition"]["Bool"].items()} == {
+        "aws:SecureTransport": "false"
+    }
+    assert not [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+
+
+def test_the_templates_prefixes_are_the_codes():
+    assert PREFIXES == {
+        "input": storage.INPUT_PREFIX,
+        "output": storage.OUTPUT_PREFIX,
+        "jobs": storage.JOBS_PREFIX,
+    }
+    event = RESOURCES["SentimentJobFunction"]["Properties"]["Events"]["FileUploaded"]
+    assert event["Type"] == "S3"
+    assert event["Properties"]["Bucket"] == {"Ref": "JobBucket"}
+    assert event["Properties"]["Events"] == "s3:ObjectCreated:*"
+    assert event["Properties"]["Filter"]["S3Key"]["Rules"] == [
+        {"Name": "prefix", "Value": storage.INPUT_PREFIX}
+    ]
+
+
+def test_no_function_policy_allows_a_wildcard_action_or_resource():
+    prefixes = {storage.INPUT_PREFIX, storage.OUTPUT_PREFIX, storage.JOBS_PREFIX}
+    functions = [n for n, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"]
+    assert sorted(functions) == sorted(["SentimentFunction", *JOB_FUNCTIONS])
+    for name in functions:
+        policies = RESOURCES[name]["Properties"].get("Policies", [])
+        # inline statements only: no managed policy or SAM policy template, whose actions and
+        # resources are not in this file
+        assert all(isinstance(p, dict) and set(p) == {"Version", "Statement"} for p in policies)
+        for statement in policy_statements(name):
+            actions = statement["Action"]
+            for action in [actions] if isinstance(actions, str) else actions:
+                assert "*" not in action, (name, action)
+            resources = statement["Resource"]
+            for resource in resources if isinstance(resources, list) else [resources]:
+                assert resource != "*", name
+                path = resource_path(resource)  # in the job bucket, or this fails
+                assert path == "" or (path.endswith("/*") and path[:-1] in prefixes), (name, path)
+
+
+def test_the_api_function_has_no_aws_permission():
+    assert "Policies" not in FUNCTION["Properties"]
+
+
+def test_the_job_function_reads_inputs_and_records_and_writes_only_output():
+    assert s3_permissions("SentimentJobFunction") == {
+        ("s3:GetObject", f"{storage.INPUT_PREFIX}*"),
+        ("s3:GetObject", f"{storage.JOBS_PREFIX}*"),
+        ("s3:PutObject", f"{storage.OUTPUT_PREFIX}*"),
+        ("s3:DeleteObject", f"{storage.OUTPUT_PREFIX}*"),
+        ("s3:AbortMultipartUpload", f"{storage.OUTPUT_PREFIX}*"),
+        ("s3:ListBucket", ""),  # the bucket itself: a missing key is a 404, not a 403
+    }
+
+
+def test_the_jobs_api_writes_uploads_and_records_and_reads_records_and_results():
+    assert s3_permissions("JobsFunction") == {
+        ("s3:PutObject", f"{storage.INPUT_PREFIX}*"),  # what the presigned PUT may do
+        ("s3:PutObject", f"{storage.JOBS_PREFIX}*"),
+        ("s3:GetObject", f"{storage.JOBS_PREFIX}*"),
+        ("s3:GetObject", f"{storage.OUTPUT_PREFIX}*"),  # summaries, and the presigned GET
+        ("s3:ListBucket", ""),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(JOB_FUNCTIONS))
+def test_job_functions_run_an_importable_handler_from_the_apis_image(name):
+    properties = RESOURCES[name]["Properties"]
+    assert properties["PackageType"] == "Image"
+    (command,) = properties["ImageConfig"]["Command"]
+    module_name, _, function = command.rpartition(".")
+    module = importlib.import_module(module_name)
+    assert module is JOB_FUNCTIONS[name]
+    assert callable(getattr(module, function)) and function == "lambda_handler"
+    assert RESOURCES[name]["Metadata"] == FUNCTION["Metadata"]
+
+
+def test_a_crashed_job_goes_to_the_failure_queue():
+    config = RESOURCES["SentimentJobFunction"]["Properties"]["EventInvokeConfig"]
+    assert config["DestinationConfig"]["OnFailure"] == {
+        "Type": "SQS",
+        "Destination": {"Fn::GetAtt": ["JobFailureQueue", "Arn"]},
+    }
+    assert RESOURCES["JobFailureQueue"]["Type"] == "AWS::SQS::Queue"
+    assert 0 <= config["MaximumRetryAttempts"] <= 2
+
+
+def test_jobs_function_events_are_any_on_exactly_its_routes(lambda_context):
+    events = [e for e in RESOURCES["JobsFunction"]["Properties"]["Events"].values()]
+    assert all(e["Type"] == "Api" for e in events)
+    properties = [e["Properties"] for e in events]
+    assert all(p["RestApiId"] == {"Ref": "SentimentApi"} for p in properties)
+    assert all(p["Method"] == "ANY" for p in properties)  # the function answers 405 itself
+    assert sorted(p["Path"] for p in properties) == sorted(jobs_api._ALLOWED_METHODS)
+    assert jobs_api._ALLOWED_METHODS == {"/jobs": ("POST",), "/jobs/{job_id}": ("GET",)}
+    # each route is served by the function's code (answers that need no S3 call)
+    post = api_event("POST", "/jobs", '{"filename": "../x.txt"}')
+    get = api_event("GET", "/jobs/not-an-id")
+    get["resource"] = "/jobs/{job_id}"
+    get["pathParameters"] = {"job_id": "not-an-id"}
+    for event, code in ((post, "invalid_filename"), (get, "job_not_found")):
+        assert json.loads(jobs_api.lambda_handler(event, lambda_context)["body"])["code"] == code
+
+
+def test_job_timeout_feeds_the_job_functions_timeout_and_the_jobs_api():
+    parameter = TEMPLATE["Parameters"]["JobTimeout"]
+    assert parameter["MaxValue"] == 900  # Lambda's longest
+    assert parameter["Default"] == jobs_api.JOB_TIMEOUT_S  # the code's default, unset
+    assert RESOURCES["SentimentJobFunction"]["Properties"]["Timeout"] == {"Ref": "JobTimeout"}
+    variables = RESOURCES["JobsFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["JOB_TIMEOUT_SECONDS"] == {"Ref": "JobTimeout"}
+    assert variables["JOB_BUCKET"] == {"Ref": "JobBucket"}
+
+
+def test_the_job_function_has_the_apis_analysis_settings():
+    api_variables = FUNCTION["Properties"]["Environment"]["Variables"]
+    variables = RESOURCES["SentimentJobFunction"]["Properties"]["Environment"]["Variables"]
+    for name in ("MAX_TEXT_LENGTH", "NEUTRAL_THRESHOLD"):
+        assert variables[name] == api_variables[name]
