@@ -83,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--format is needed to read standard input")
         if args.input != "-" and not os.path.isfile(args.input):
             parser.error(f"{args.input}: no such file")
+        if args.output != "-" and not Path(args.output).resolve().parent.is_dir():
+            parser.error(f"{args.output}: its directory does not exist")
         return _analyse_file(args)
     return _analyse_texts(args)
 

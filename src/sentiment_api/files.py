@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -57,7 +58,8 @@ class FileRejectedError(Exception):
 
     Attributes:
         code: ``unsupported_format``, ``not_utf8``, ``empty_file``, ``missing_text_column``,
-            ``line_too_long`` or ``malformed_csv``.
+            ``line_too_long`` or ``malformed_csv`` from this module; the job adds
+            ``input_missing``, ``file_too_large``, ``timed_out`` and ``internal_error``.
     """
 
     def __init__(self, code: str, message: str) -> None:
@@ -328,10 +330,23 @@ def _jsonl_documents(lines: Iterator[str | object], options: JobOptions) -> Iter
 
 
 def _json_object(line: str) -> Any:
+    """The line's JSON value; None if it is not JSON (RFC 8259: no NaN, no Infinity, no
+    number too large for a float), which could not be written back out as JSON."""
     try:
-        return json.loads(line)
+        return json.loads(line, parse_constant=_not_json, parse_float=_finite_float)
     except (ValueError, RecursionError):
         return None
+
+
+def _not_json(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} does not fit a float")
+    return value
 
 
 def _csv_documents(lines: Iterator[str | object], options: JobOptions) -> Iterator[_Document]:
@@ -346,6 +361,8 @@ def _csv_documents(lines: Iterator[str | object], options: JobOptions) -> Iterat
     reader = csv.reader(physical(), strict=False)
     try:
         header = next(reader, None)
+        while header == []:  # blank lines before the header
+            header = next(reader, None)
         if header is None:
             raise FileRejectedError("empty_file", "The file is empty; a .csv needs a header row")
         names = [name.strip() for name in header]

@@ -191,7 +191,7 @@ def run_job(
         fields = record("FAILED", exc)
     except Exception as exc:
         logger.exception("Job failed")
-        _record_crash(record, exc)
+        _record_crash(record, exc, lambda: s3.delete_object(Bucket=bucket, Key=results_key))
         raise
     else:
         fields = record("COMPLETED")
@@ -228,10 +228,12 @@ def _options(bucket: str, key: str, defaults: JobOptions) -> JobOptions:
     )
 
 
-def _record_crash(record: Any, exc: Exception) -> None:
+def _record_crash(record: Any, exc: Exception, delete_results: Any) -> None:
     """Best effort: a ``FAILED`` summary for an error the job cannot handle, so the jobs API
-    does not say ``IN_PROGRESS`` until it gives up; S3 may be what failed."""
+    does not say ``IN_PROGRESS`` until it gives up, and no results of an earlier run beside
+    it; S3 may be what failed."""
     try:
+        delete_results()
         failure = FileRejectedError("internal_error", f"The job failed: {type(exc).__name__}")
         record("FAILED", failure)
     except Exception:
