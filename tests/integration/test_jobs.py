@@ -342,6 +342,25 @@ def test_an_s3_error_is_raised_after_a_failed_summary(bucket, monkeypatch, faili
     assert results_key not in keys_under(bucket, OUTPUT)
 
 
+def test_an_s3_error_on_a_rerun_removes_the_earlier_results(bucket, monkeypatch):
+    key = f"{INPUT}texts.txt"
+    put(bucket, key, b"Great food.\n")
+    run(bucket, key)
+    results_key = outputs(key)[0]
+    assert results_key in keys_under(bucket, OUTPUT)
+
+    def refuse(*args, **kwargs):
+        raise client_error("InternalError", "upload_file")
+
+    monkeypatch.setattr(jobs.s3, "upload_file", refuse)
+    with pytest.raises(ClientError):
+        run(bucket, key)
+
+    # No results of the first run beside a summary that says FAILED
+    assert results_key not in keys_under(bucket, OUTPUT)
+    assert get_json(bucket, outputs(key)[1])["status"] == "FAILED"
+
+
 def test_when_s3_takes_no_summary_the_original_error_is_raised(bucket, monkeypatch):
     key = f"{INPUT}texts.txt"
     put(bucket, key, b"Great food.\n")

@@ -338,6 +338,7 @@ def test_a_file_that_is_not_utf8_mid_way_is_rejected_after_what_was_read(fmt, li
     ("data", "code"),
     [
         (b"", "empty_file"),
+        (b"\n\r\n\n", "empty_file"),
         (b"review,label\nGreat food.,1\n", "missing_text_column"),
         (b"id,text\n1," + b"x" * MAX_LINE_BYTES + b"\n", "line_too_long"),
         # a quoted field over the csv module's field limit (MAX_LINE_BYTES), across lines
@@ -348,6 +349,25 @@ def test_csv_file_rejections(data, code):
     with pytest.raises(FileRejectedError) as rejected:
         run(data, "csv")
     assert rejected.value.code == code
+
+
+def test_blank_lines_before_the_csv_header_are_skipped():
+    records, _, _ = run(b"\n\r\ntext,id\nGreat food.,7\n", "csv")
+
+    assert records == [{"line": 1, **analyse("Great food.").as_dict(), "meta": {"id": "7"}}]
+
+
+@pytest.mark.parametrize("field", ["NaN", "-Infinity", "Infinity", "1e999", "-1e400"])
+def test_jsonl_numbers_json_cannot_hold_make_the_line_invalid(field):
+    # RFC 8259 has no NaN or Infinity; carried into meta they would be written back out as
+    # invalid JSON.
+    data = f'{{"text": "Great food.", "score": {field}}}\n{{"text": "Fine."}}\n'.encode()
+
+    records, raw, _ = run(data, "jsonl")
+
+    assert_error_line(records[0], 1, "invalid_json")
+    assert records[1] == {"line": 2, **analyse("Fine.").as_dict()}
+    assert "NaN" not in raw and "Infinity" not in raw
 
 
 # ---- reading: buffered(), progress, bounded memory -------------------------------------------
