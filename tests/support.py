@@ -22,7 +22,6 @@ ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
 DATA = ROOT.parent / "shared" / "data" / "sentiment-labelled-sentences"
 SAM = str(ROOT / ".venv" / "bin" / "sam")
-MOTO_SERVER = str(ROOT / ".venv" / "bin" / "moto_server")
 BUILT_TEMPLATE = ROOT / ".aws-sam" / "build" / "template.yaml"
 SAM_ENV = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
 

@@ -1,17 +1,21 @@
 """End-to-end fixtures: the built image, run by SAM CLI's local emulation and by Docker.
 
 These need a Docker engine and `sam build` output (``make test`` does both first). Every
-request goes to 127.0.0.1 only, to containers these fixtures start, with bounded time; the one
-exception is ``local_s3``'s moto_server, which listens on this host's address on Docker's
-default bridge so that the function containers can reach it too.
+request goes to 127.0.0.1 only, to containers these fixtures start, with bounded time.
+``local_s3``'s moto_server runs in such a container, on a Docker network of its own: SAM's
+function containers are attached to that network (``sam local invoke --docker-network``) and
+reach it there by its container name; the tests reach it through a port published on 127.0.0.1.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
+import re
+import secrets
 import subprocess
+import tomllib
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +26,6 @@ import pytest
 from support import (
     BUILT_TEMPLATE,
     LOCAL_JOB_BUCKET,
-    MOTO_SERVER,
     ROOT,
     SAM,
     SAM_ENV,
@@ -74,20 +77,31 @@ def image_tag(built) -> str:
 
 @dataclass(frozen=True)
 class LocalS3:
-    """A moto_server the tests started, standing in for S3, and how to point SAM at it.
+    """A moto_server standing in for S3, in a container the tests started on a Docker network
+    they created, and how to point SAM at it.
+
+    The tests reach it only through ``endpoint``, a port published on 127.0.0.1; the function
+    containers of ``sam local invoke --docker-network network`` reach it on that network by the
+    container's name, at ``container_endpoint`` (what the functions' presigned URLs name).
 
     Attributes:
-        host, port, endpoint: where it listens (``endpoint`` is ``http://host:port``).
+        port, endpoint: where the tests reach it (``endpoint`` is ``http://127.0.0.1:port``).
+        container, container_endpoint: its container's name, a host name on ``network`` only,
+            and ``http://container:5000``.
+        network: the Docker network to attach SAM's function containers to.
         bucket: the job bucket, already created (the name the S3 event fixtures use).
-        client: a boto3 S3 client for it, with fake credentials.
-        env_vars: a ``sam local invoke --env-vars`` file pointing both job functions at it.
+        client: a boto3 S3 client for it (through ``endpoint``), with fake credentials.
+        env_vars: a ``sam local invoke --env-vars`` file pointing both job functions at
+            ``container_endpoint``.
         sam_env: the environment to run ``sam`` in: fake credentials and a fixed region, which
             SAM passes on to the function's container, and nothing of the caller's AWS setup.
     """
 
-    host: str
     port: int
     endpoint: str
+    container: str
+    container_endpoint: str
+    network: str
     bucket: str
     client: Any
     env_vars: Path
@@ -100,51 +114,92 @@ FAKE_AWS = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
 }
+MOTO_CONTEXT = Path(__file__).resolve().parent / "moto"
+"""The moto image's Dockerfile (its whole build context)."""
+MOTO_PORT = 5000
+"""Where moto_server listens inside its container (the Dockerfile's entrypoint)."""
 
 
-def docker_bridge_gateway() -> str:
-    """The address this host has on Docker's default bridge (docker0), which the function
-    containers ``sam local invoke`` starts can reach: a private address of a host-local bridge,
-    not of the machine's network interface.
-
-    Not 127.0.0.1: the containers have their own loopback. Nor ``--docker-network host``:
-    SAM CLI (1.170) skips attaching a container to a network named "host" and never sets the
-    host network mode, so the container stays on the default bridge (aws-sam-cli issue 3609).
-    """
-    result = subprocess.run(
-        ["docker", "network", "inspect", "bridge", "--format",
-         "{{range .IPAM.Config}}{{.Gateway}} {{end}}"],
-        capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+def docker(*args: str, timeout: float) -> str:
+    """``docker *args``'s stdout; the test fails if it exits non-zero (or outlasts ``timeout``)."""
+    try:
+        result = subprocess.run(
+            ["docker", *args], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            timeout=timeout,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"docker {' '.join(args)} did not finish within {timeout} s")
     if result.returncode != 0:
-        pytest.fail(f"docker network inspect bridge failed: {result.stderr.strip()}")
-    for candidate in result.stdout.split():
-        address = ipaddress.ip_address(candidate)
-        if address.version == 4 and address.is_private and not address.is_unspecified:
-            return candidate
-    pytest.fail(f"Docker's default bridge has no private IPv4 gateway: {result.stdout!r}")
+        pytest.fail(f"docker {' '.join(args)} exited {result.returncode}: {result.stderr[-3000:]}")
+    return result.stdout
+
+
+def docker_cleanup(*args: str) -> str:
+    """``docker *args`` as a teardown step: bounded, and a failure only warns (none for what
+    was never created), so that the steps after it still run and the test's own error shows.
+    Returns its output, stdout and stderr together ("" if it failed)."""
+    try:
+        result = subprocess.run(
+            ["docker", *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, timeout=60,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        warnings.warn(f"docker {' '.join(args)} did not finish within 60 s", stacklevel=2)
+        return ""
+    if result.returncode != 0:
+        if "No such" not in result.stdout:
+            warnings.warn(f"docker {' '.join(args)}: {result.stdout.strip()}", stacklevel=2)
+        return ""
+    return result.stdout
+
+
+def pinned_moto_version() -> str:
+    """The moto version pyproject.toml pins for development (the venv's moto)."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    for requirement in pyproject["dependency-groups"]["dev"]:
+        match = re.fullmatch(r"moto(?:\[[^\]]*\])?==([^\s;]+)", requirement)
+        if match:
+            return match[1]
+    pytest.fail("pyproject.toml pins no moto version (moto[server]==X) in the dev group")
 
 
 @pytest.fixture(scope="session")
-def local_s3(built, tmp_path_factory) -> Iterator[LocalS3]:
-    """``moto_server`` on the Docker bridge's host address, with the job bucket created;
-    stopped at the end of the session, whatever happens."""
+def moto_image(built) -> str:
+    """The image of tests/e2e/moto with the pinned moto, as ``name:tag``: built the first time,
+    and at each session after that only if its Dockerfile or base image changed (Docker's layer
+    cache makes that check a fraction of a second)."""
+    version = pinned_moto_version()
+    tag = f"sentiment-api-moto:{version}"
+    dockerfile = (MOTO_CONTEXT / "Dockerfile").read_text(encoding="utf-8")
+    (base,) = re.findall(r"^FROM\s+(\S+)", dockerfile, flags=re.MULTILINE)
+    # Never pulled: `make build` pulled it or built its local stand-in for the function image.
+    if subprocess.run(["docker", "image", "inspect", base], stdin=subprocess.DEVNULL,
+                      capture_output=True, timeout=60).returncode != 0:  # fmt: skip
+        pytest.fail(f"the base image {base} is not here: run `make build` (or `make test`)")
+    docker("build", "-q", "--build-arg", f"MOTO_VERSION={version}", "-t", tag,
+           str(MOTO_CONTEXT), timeout=900)  # fmt: skip
+    return tag
+
+
+@pytest.fixture(scope="session")
+def local_s3(moto_image, tmp_path_factory) -> Iterator[LocalS3]:
+    """moto_server in its container on a network of its own, with the job bucket created;
+    container and network removed at the end of the session, whatever happens."""
     import boto3
     from botocore.config import Config
 
-    host = docker_bridge_gateway()
-    port = free_port(host)
-    endpoint = f"http://{host}:{port}"
+    suffix = f"{os.getpid()}-{secrets.token_hex(4)}"
+    network = f"sentiment-e2e-{suffix}"
+    container = f"sentiment-e2e-moto-{suffix}"  # no dot: moto takes it for a host, not a bucket
+    container_endpoint = f"http://{container}:{MOTO_PORT}"
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
     workdir = tmp_path_factory.mktemp("moto")
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    log = (workdir / "moto_server.log").open("w")
-    process = subprocess.Popen(
-        [MOTO_SERVER, "-H", host, "-p", str(port)],
-        cwd=workdir, env={**clean, **FAKE_AWS}, stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
     try:
-        wait_for_http(endpoint + "/", deadline_s=60, process=process)
+        docker("network", "create", network, timeout=60)
+        docker("run", "-d", "--name", container, "--network", network,
+               "-p", f"127.0.0.1:{port}:{MOTO_PORT}", moto_image, timeout=120)  # fmt: skip
+        wait_for_http(endpoint + "/", deadline_s=60)
         client = boto3.client(
             "s3",
             endpoint_url=endpoint,
@@ -158,16 +213,27 @@ def local_s3(built, tmp_path_factory) -> Iterator[LocalS3]:
         env_vars.write_text(
             json.dumps(
                 {
-                    "SentimentJobFunction": {"AWS_ENDPOINT_URL_S3": endpoint},
+                    "SentimentJobFunction": {"AWS_ENDPOINT_URL_S3": container_endpoint},
                     "JobsFunction": {
-                        "AWS_ENDPOINT_URL_S3": endpoint,
+                        "AWS_ENDPOINT_URL_S3": container_endpoint,
                         "JOB_BUCKET": LOCAL_JOB_BUCKET,
                     },
                 }
             )
         )
         sam_env = {**{k: v for k, v in SAM_ENV.items() if not k.startswith("AWS_")}, **FAKE_AWS}
-        yield LocalS3(host, port, endpoint, LOCAL_JOB_BUCKET, client, env_vars, sam_env)
+        yield LocalS3(
+            port, endpoint, container, container_endpoint, network, LOCAL_JOB_BUCKET, client,
+            env_vars, sam_env,
+        )  # fmt: skip
     finally:
-        stop(process)
-        log.close()
+        (workdir / "moto_server.log").write_text(docker_cleanup("logs", container))
+        docker_cleanup("rm", "-f", container)
+        # A function container left behind (by a `sam local invoke` killed at its timeout)
+        # would keep the network in use: detach whatever is still on it, then remove it.
+        attached = docker_cleanup(
+            "network", "inspect", "-f", "{{range .Containers}}{{.Name}} {{end}}", network
+        )
+        for name in attached.split():
+            docker_cleanup("network", "disconnect", "-f", network, name)
+        docker_cleanup("network", "rm", network)

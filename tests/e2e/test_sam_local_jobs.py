@@ -1,5 +1,6 @@
 """Whole files end to end: the two job functions in the built image under `sam local invoke`,
-against moto_server as a real S3 endpoint (the ``local_s3`` fixture).
+against moto_server as a real S3 endpoint (the ``local_s3`` fixture: in a container, on a
+Docker network the function containers are attached to; the tests reach it on 127.0.0.1).
 
 The shared data set's 3,000 labelled sentences are uploaded as .txt, .csv and .jsonl, each
 analysed by SentimentJobFunction from its S3 event fixture, and every result line compared
@@ -47,11 +48,13 @@ def labelled() -> list[tuple[LabelledSentence, dict]]:
 
 
 def sam_invoke(function, event_path, local_s3):
-    """``sam local invoke function`` with the event file and ``local_s3``'s env vars; the
-    function's answer (an uncaught exception fails the test, though SAM exits 0 then)."""
+    """``sam local invoke function`` with the event file and ``local_s3``'s env vars, its
+    container attached to ``local_s3``'s network; the function's answer (an uncaught exception
+    fails the test, though SAM exits 0 then)."""
     result = subprocess.run(
         [SAM, "local", "invoke", function, "--skip-pull-image",
-         "--env-vars", str(local_s3.env_vars), "-e", str(event_path)],
+         "--env-vars", str(local_s3.env_vars), "--docker-network", local_s3.network,
+         "-e", str(event_path)],
         cwd=ROOT, env=local_s3.sam_env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
@@ -172,12 +175,20 @@ def test_sentiment_job_analyses_the_data_set(local_s3, labelled, event_name):
     assert_summary(json.loads(summary["Body"].read()), labelled, key=key, body=body, fmt=fmt)
 
 
-def checked_url(url, local_s3):
-    """``url`` if it points at the tests' moto_server (and nowhere else), else fail."""
+def presigned_request(url, local_s3, *, method="GET", data=None, headers=None):
+    """The request for a presigned ``url`` that a function made: it names the tests' moto_server
+    by its container name (checked: nothing else), which only the function containers resolve,
+    so it goes to the same server through 127.0.0.1, with the same path and query and the Host
+    header the URL names (the signature covers it)."""
     parts = urlsplit(url)
-    assert (parts.scheme, parts.hostname, parts.port) == ("http", local_s3.host, local_s3.port)
-    assert parts.path.startswith(f"/{local_s3.bucket}/")
-    return url
+    assert (parts.scheme, parts.hostname, parts.port) == ("http", local_s3.container, 5000)
+    assert f"{parts.scheme}://{parts.netloc}" == local_s3.container_endpoint
+    assert parts.path.startswith(f"/{local_s3.bucket}/") and parts.query and not parts.fragment
+    assert local_s3.endpoint == f"http://127.0.0.1:{local_s3.port}"
+    local = f"{local_s3.endpoint}{parts.path}?{parts.query}"
+    return urllib.request.Request(
+        local, data=data, method=method, headers={**(headers or {}), "Host": parts.netloc}
+    )
 
 
 def test_jobs_api_takes_a_file_from_upload_to_results(local_s3, labelled, tmp_path):
@@ -194,11 +205,8 @@ def test_jobs_api_takes_a_file_from_upload_to_results(local_s3, labelled, tmp_pa
 
     # When the client PUTs the file to the presigned URL with the headers given
     body = encode(labelled, "csv", text_column="review")
-    put = urllib.request.Request(
-        checked_url(job["upload"]["url"], local_s3),
-        data=body,
-        method="PUT",
-        headers=job["upload"]["headers"],
+    put = presigned_request(
+        job["upload"]["url"], local_s3, method="PUT", data=body, headers=job["upload"]["headers"]
     )
     with urllib.request.urlopen(put, timeout=60) as answer:
         assert answer.status == 200
@@ -212,7 +220,8 @@ def test_jobs_api_takes_a_file_from_upload_to_results(local_s3, labelled, tmp_pa
     status = json.loads(got["body"])
     assert (status["job_id"], status["status"], status["input_key"]) == (job_id, "COMPLETED", key)
     assert_summary(status["summary"], labelled, key=key, body=body, fmt="csv", text_column="review")
-    with urllib.request.urlopen(checked_url(status["results"]["url"], local_s3), timeout=60) as r:
+    results = presigned_request(status["results"]["url"], local_s3)
+    with urllib.request.urlopen(results, timeout=60) as r:
         assert r.status == 200
         assert_results(r.read(), labelled, "csv")
 
@@ -226,7 +235,7 @@ def test_sam_local_invoke_every_jobs_fixture(local_s3, event_name):
     body = json.loads(response["body"])
     if event_name == "jobs_create.json":
         assert body["status"] == "WAITING_FOR_UPLOAD"
-        checked_url(body["upload"]["url"], local_s3)
+        presigned_request(body["upload"]["url"], local_s3, method="PUT")
         # The job record is in the bucket, and nothing is uploaded yet
         record = local_s3.client.get_object(
             Bucket=local_s3.bucket, Key=f"jobs/{body['job_id']}.json"
