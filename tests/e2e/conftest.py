@@ -197,7 +197,7 @@ def local_s3(moto_image, tmp_path_factory) -> Iterator[LocalS3]:
     workdir = tmp_path_factory.mktemp("moto")
     try:
         docker("network", "create", network, timeout=60)
-        docker("run", "-d", "--name", container, "--network", network,
+        docker("run", "-d", "--pull", "never", "--name", container, "--network", network,
                "-p", f"127.0.0.1:{port}:{MOTO_PORT}", moto_image, timeout=120)  # fmt: skip
         wait_for_http(endpoint + "/", deadline_s=60)
         client = boto3.client(
@@ -229,11 +229,11 @@ def local_s3(moto_image, tmp_path_factory) -> Iterator[LocalS3]:
     finally:
         (workdir / "moto_server.log").write_text(docker_cleanup("logs", container))
         docker_cleanup("rm", "-f", container)
-        # A function container left behind (by a `sam local invoke` killed at its timeout)
-        # would keep the network in use: detach whatever is still on it, then remove it.
+        # Whatever is still on the network is a function container that SAM left behind (its
+        # `sam local invoke` killed at the timeout), and would keep the network in use.
         attached = docker_cleanup(
             "network", "inspect", "-f", "{{range .Containers}}{{.Name}} {{end}}", network
         )
-        for name in attached.split():
-            docker_cleanup("network", "disconnect", "-f", network, name)
+        if attached.split():
+            docker_cleanup("rm", "-f", *attached.split())
         docker_cleanup("network", "rm", network)
