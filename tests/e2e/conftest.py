@@ -17,6 +17,7 @@ import subprocess
 import tomllib
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,21 +50,27 @@ def built() -> None:
 
 @pytest.fixture(scope="session")
 def local_api(built, tmp_path_factory) -> Iterator[str]:
-    """``sam local start-api`` with warm containers on a free loopback port; yields its URL."""
+    """``sam local start-api`` with warm containers on a free loopback port; yields its URL.
+
+    Its function containers are put on a network of the fixture's own, only so that the ones
+    SAM leaves behind when it stops (it does, now and then) are found and removed."""
     port = free_port()
-    log = (tmp_path_factory.mktemp("start-api") / "sam.log").open("w")
-    process = subprocess.Popen(
-        [SAM, "local", "start-api", "--skip-pull-image", "--host", "127.0.0.1",
-         "--port", str(port), "--warm-containers", "EAGER"],
-        cwd=ROOT, env=SAM_ENV, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(url + "/", deadline_s=180, process=process)
-        yield url
-    finally:
-        stop(process)
-        log.close()
+    with (
+        docker_network(f"sentiment-e2e-api-{unique_suffix()}") as network,
+        (tmp_path_factory.mktemp("start-api") / "sam.log").open("w") as log,
+    ):
+        process = subprocess.Popen(
+            [SAM, "local", "start-api", "--skip-pull-image", "--host", "127.0.0.1",
+             "--port", str(port), "--warm-containers", "EAGER", "--docker-network", network],
+            cwd=ROOT, env=SAM_ENV, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        try:
+            wait_for_http(url + "/", deadline_s=180, process=process)
+            yield url
+        finally:
+            stop(process)
 
 
 @pytest.fixture(scope="session")
@@ -153,6 +160,28 @@ def docker_cleanup(*args: str) -> str:
     return result.stdout
 
 
+def unique_suffix() -> str:
+    """For the names of the Docker objects a session creates: never those of another run."""
+    return f"{os.getpid()}-{secrets.token_hex(4)}"
+
+
+@contextmanager
+def docker_network(name: str) -> Iterator[str]:
+    """``docker network create name``; at the end, whatever happens, the containers still on
+    it are removed (those the tests started, and those SAM started there and left behind: a
+    `sam local` killed at its timeout, or stopping without removing them all), then it."""
+    try:
+        docker("network", "create", name, timeout=60)
+        yield name
+    finally:
+        attached = docker_cleanup(
+            "network", "inspect", "-f", "{{range .Containers}}{{.Name}} {{end}}", name
+        ).split()
+        if attached:
+            docker_cleanup("rm", "-f", *attached)
+        docker_cleanup("network", "rm", name)
+
+
 def pinned_moto_version() -> str:
     """The moto version pyproject.toml pins for development (the venv's moto)."""
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -181,6 +210,17 @@ def moto_image(built) -> str:
     return tag
 
 
+@contextmanager
+def moto_container(name: str, log: Path) -> Iterator[None]:
+    """At the end, whatever happens: the container's output saved to ``log``, and it removed
+    (also when ``docker run`` created it but could not start it)."""
+    try:
+        yield
+    finally:
+        log.write_text(docker_cleanup("logs", name))
+        docker_cleanup("rm", "-f", name)
+
+
 @pytest.fixture(scope="session")
 def local_s3(moto_image, tmp_path_factory) -> Iterator[LocalS3]:
     """moto_server in its container on a network of its own, with the job bucket created;
@@ -188,15 +228,14 @@ def local_s3(moto_image, tmp_path_factory) -> Iterator[LocalS3]:
     import boto3
     from botocore.config import Config
 
-    suffix = f"{os.getpid()}-{secrets.token_hex(4)}"
+    suffix = unique_suffix()
     network = f"sentiment-e2e-{suffix}"
     container = f"sentiment-e2e-moto-{suffix}"  # no dot: moto takes it for a host, not a bucket
     container_endpoint = f"http://{container}:{MOTO_PORT}"
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
     workdir = tmp_path_factory.mktemp("moto")
-    try:
-        docker("network", "create", network, timeout=60)
+    with docker_network(network), moto_container(container, workdir / "moto_server.log"):
         docker("run", "-d", "--pull", "never", "--name", container, "--network", network,
                "-p", f"127.0.0.1:{port}:{MOTO_PORT}", moto_image, timeout=120)  # fmt: skip
         wait_for_http(endpoint + "/", deadline_s=60)
@@ -226,14 +265,3 @@ def local_s3(moto_image, tmp_path_factory) -> Iterator[LocalS3]:
             port, endpoint, container, container_endpoint, network, LOCAL_JOB_BUCKET, client,
             env_vars, sam_env,
         )  # fmt: skip
-    finally:
-        (workdir / "moto_server.log").write_text(docker_cleanup("logs", container))
-        docker_cleanup("rm", "-f", container)
-        # Whatever is still on the network is a function container that SAM left behind (its
-        # `sam local invoke` killed at the timeout), and would keep the network in use.
-        attached = docker_cleanup(
-            "network", "inspect", "-f", "{{range .Containers}}{{.Name}} {{end}}", network
-        )
-        if attached.split():
-            docker_cleanup("rm", "-f", *attached.split())
-        docker_cleanup("network", "rm", network)
