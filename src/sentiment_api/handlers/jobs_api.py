@@ -248,7 +248,7 @@ def _rejected(status: HTTPStatus, code: str, message: str) -> dict[str, Any]:
     """A JSON error answer given before the router runs."""
     logger.info("Request rejected", extra={"status": int(status), "code": code})
     return {
-        "statusCode": status,
+        "statusCode": int(status),
         "multiValueHeaders": {"Content-Type": [content_types.APPLICATION_JSON]},
         "body": json.dumps({"error": message, "code": code}),
         "isBase64Encoded": False,
