@@ -115,26 +115,33 @@ def proxy_response(status: int, body: Any) -> dict[str, Any]:
 
 
 def _screen(event: dict[str, Any]) -> dict[str, Any]:
-    """Checks that must come before any body is parsed: its size and its media type.
+    """:func:`screen_post_body` with the limit of the event's path."""
+    if event.get("path") == "/analyse/batch":
+        return screen_post_body(event, SETTINGS.max_batch_body_length)
+    return screen_post_body(event, SETTINGS.max_body_length)
+
+
+def screen_post_body(event: dict[str, Any], limit: int) -> dict[str, Any]:
+    """Checks that must come before a POST body is parsed: its size and its media type.
 
     Powertools would parse form and multipart bodies (and fail on some of them with a 500),
     and it picks its parser by a case-sensitive prefix test although media types are
-    case-insensitive (RFC 9110, section 8.3.1).
+    case-insensitive (RFC 9110, section 8.3.1). Shared with the jobs API function.
+
+    Args:
+        event: an API Gateway proxy event.
+        limit: the longest body accepted, in characters as received.
 
     Returns:
         The event to resolve, with its Content-Type lowercased.
 
     Raises:
-        BodyTooLargeError: the body is longer than any valid request to its path can be (413).
+        BodyTooLargeError: the body is longer than ``limit`` (413).
         UnsupportedMediaTypeError: the body is declared as something other than JSON (415).
     """
     body = event.get("body")
     if not body or event.get("httpMethod") != "POST":
         return event  # only POST routes read a body; the others answer 405 or ignore it
-    if event.get("path") == "/analyse/batch":
-        limit = SETTINGS.max_batch_body_length
-    else:
-        limit = SETTINGS.max_body_length
     if len(body) > limit:
         raise BodyTooLargeError(len(body), limit)
     headers = event.get("headers") or {}

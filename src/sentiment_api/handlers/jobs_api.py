@@ -32,7 +32,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
 from sentiment_api import storage
+from sentiment_api.errors import BodyTooLargeError, UnsupportedMediaTypeError
 from sentiment_api.files import CONTENT_TYPES, FORMATS
+from sentiment_api.handlers.api import screen_post_body
 from sentiment_api.handlers.responses import ErrorAnswer, error_response, install_error_handlers
 from sentiment_api.models import JobRequest, JobResponse, JobResults, JobUpload
 from sentiment_api.observability import logger, metrics
@@ -223,24 +225,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     (Powertools would parse form and multipart bodies itself, a multipart one without a
     boundary into a 500, and would compare the media type case-sensitively).
     """
-    if len(event.get("body") or "") > MAX_BODY_LENGTH:
-        message = f"The request body is over {MAX_BODY_LENGTH} characters long"
-        return _rejected(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large", message)
-    headers = event.get("headers") or {}
-    declared = {
-        name: value
-        for name, value in headers.items()
-        if name.lower() == "content-type" and isinstance(value, str) and value
-    }
-    if event.get("body") and event.get("httpMethod") == "POST":
-        if any(
-            value.split(";", 1)[0].strip().lower() != content_types.APPLICATION_JSON
-            for value in declared.values()
-        ):
-            return _rejected(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", _NOT_JSON)
-        if any(value != value.lower() for value in declared.values()):
-            lowered = {name: value.lower() for name, value in declared.items()}
-            event = {**event, "headers": {**headers, **lowered}}
+    try:
+        event = screen_post_body(event, MAX_BODY_LENGTH)
+    except BodyTooLargeError as exc:
+        return _rejected(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large", str(exc))
+    except UnsupportedMediaTypeError:
+        return _rejected(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", _NOT_JSON)
     return app.resolve(event, context)
 
 
