@@ -38,6 +38,7 @@ from pathlib import PurePosixPath
 from typing import IO, Any, BinaryIO
 
 from sentiment_api.analysis import analyse, has_lone_surrogate
+from sentiment_api.errors import TextTooLongError
 
 FORMATS = {".txt": "txt", ".csv": "csv", ".jsonl": "jsonl"}
 """Accepted extensions (lower case) and the format each one means."""
@@ -262,11 +263,11 @@ def _decoded_lines(
         if progress is not None:
             progress(len(raw))
         if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-            while (rest := source.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+            while rest := source.readline(MAX_LINE_BYTES):  # skip to the line's end
                 if progress is not None:
                     progress(len(rest))
-            if progress is not None and rest:
-                progress(len(rest))
+                if rest.endswith(b"\n"):
+                    break
             yield _TOO_LONG
             continue
         if number == 1 and raw.startswith(_BOM):
@@ -287,14 +288,10 @@ def _text_error(text: str | None, limit: int) -> _Error | None:
     if text is None or not text.strip():
         return "no_text", "No text provided"
     if len(text) > limit:
-        return "text_too_long", f"Text is {len(text)} characters long; the limit is {limit}"
+        return "text_too_long", str(TextTooLongError(len(text), limit))
     if has_lone_surrogate(text):
         return "lone_surrogate", "The text contains a lone UTF-16 surrogate, which is not Unicode"
     return None
-
-
-def _line_too_long(what: str) -> _Error:
-    return "line_too_long", f"The {what} is longer than {MAX_LINE_BYTES} bytes"
 
 
 def _txt_documents(lines: Iterator[str | object], options: JobOptions) -> Iterator[_Document]:
@@ -316,7 +313,7 @@ def _txt_documents(lines: Iterator[str | object], options: JobOptions) -> Iterat
 def _jsonl_documents(lines: Iterator[str | object], options: JobOptions) -> Iterator[_Document]:
     for line in lines:
         if not isinstance(line, str):
-            yield None, None, _line_too_long("line")
+            yield None, None, ("line_too_long", f"The line is longer than {MAX_LINE_BYTES} bytes")
         elif not line.strip():
             yield None, None, ("no_text", "The line is empty")
         elif not isinstance(value := _json_object(line), dict):

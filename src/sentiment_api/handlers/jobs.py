@@ -18,6 +18,7 @@ retries the asynchronous invocation once and then sends the event to the on-fail
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 import time
@@ -219,13 +220,13 @@ def _options(bucket: str, key: str, defaults: JobOptions) -> JobOptions:
     if job is None:
         return defaults
     chosen = job.get("options", {})
-    return JobOptions(
-        text_column=chosen.get("text_column", defaults.text_column),
-        neutral_threshold=chosen.get("neutral_threshold", defaults.neutral_threshold),
-        sentences=chosen.get("sentences", defaults.sentences),
-        explain=chosen.get("explain", defaults.explain),
-        max_text_length=defaults.max_text_length,
+    return dataclasses.replace(
+        defaults, **{name: chosen[name] for name in _JOB_OPTIONS if name in chosen}
     )
+
+
+_JOB_OPTIONS = ("text_column", "neutral_threshold", "sentences", "explain")
+"""What a job record may set; the length cap stays the deployment's."""
 
 
 def _record_crash(record: Any, exc: Exception, delete_results: Any) -> None:
