@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
+from typing import Any
 
 DEFAULT_MAX_TEXT_LENGTH = 5_000
 """Default cap on ``text``, in Unicode code points: Amazon Comprehend's and Azure AI Language's
@@ -95,7 +96,7 @@ class Settings:
             ValueError: as the class does.
         """
         env = os.environ if environ is None else environ
-        values: dict[str, int | float] = {}
+        values: dict[str, Any] = {}  # int or float, by field; the class checks each
         for field, name in (
             ("max_text_length", "MAX_TEXT_LENGTH"),
             ("max_batch_size", "MAX_BATCH_SIZE"),

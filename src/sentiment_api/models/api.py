@@ -177,7 +177,7 @@ class AssessmentResult(BaseModel):
     ]
 
 
-_RESPONSE_EXAMPLE = {
+_RESPONSE_EXAMPLE: dict[str, Any] = {
     "input": "The food was great but the service was slow.",
     "sentiment_score": 0.25,
     "sentiment": "positive",

@@ -60,7 +60,7 @@ def error_responses(*examples: Exception) -> dict[int, OpenAPIResponse]:
                 "content": {"application/json": {"model": ErrorResponse, "examples": {}}},
             },
         )
-        response["content"]["application/json"]["examples"][rejection.code] = {  # type: ignore[index]
+        response["content"]["application/json"]["examples"][rejection.code] = {
             "value": {"error": rejection.message, "code": rejection.code}
         }
     return responses

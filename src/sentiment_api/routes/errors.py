@@ -8,6 +8,7 @@ metric by ``code``.
 from __future__ import annotations
 
 import binascii
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -70,7 +71,7 @@ def _response(rejection: Rejection) -> ErrorAnswer:
 
 def install_error_handlers(
     app: APIGatewayRestResolver,
-    allowed_methods: dict[str, tuple[str, ...]],
+    allowed_methods: Mapping[str, tuple[str, ...]],
     missing_body: Exception,
 ) -> None:
     """Give ``app`` the answers every route shares, each from the table:
