@@ -34,7 +34,7 @@ from sentiment_api.files import (
     file_format,
     summary,
 )
-from sentiment_api.settings import Settings
+from sentiment_api.settings import get_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,7 +119,7 @@ def _analyse_file(args: argparse.Namespace) -> int:
         neutral_threshold=args.neutral_threshold,
         sentences=args.sentences,
         explain=args.explain,
-        max_text_length=Settings.from_env().max_text_length,
+        max_text_length=get_settings().max_text_length,
     )
     to_stdout = args.output == "-"
     output = None if to_stdout else Path(args.output)

@@ -6,7 +6,6 @@ Every entry point (the Lambda handlers, the command line) calls :func:`analyse`.
 from __future__ import annotations
 
 import importlib.util
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,15 +13,9 @@ from typing import Any, Literal
 
 import sentencex
 
+from sentiment_api.surrogates import has_lone_surrogate as has_lone_surrogate
+
 SentimentLabel = Literal["positive", "negative", "neutral"]
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def has_lone_surrogate(text: str) -> bool:
-    """Whether ``text`` holds a UTF-16 surrogate code point, which no Unicode text contains
-    (a JSON ``"\\ud800"`` escape, or undecodable bytes read with ``surrogateescape``)."""
-    return _LONE_SURROGATE.search(text) is not None
 
 
 def _load_pattern_sentiment() -> Any:
