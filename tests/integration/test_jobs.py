@@ -32,6 +32,7 @@ from jobs_support import (
 from sentiment_api import storage
 from sentiment_api.__main__ import main
 from sentiment_api.jobs import runner
+from support import run_python
 
 RESULTS_TYPE = "application/x-ndjson; charset=utf-8"
 
@@ -429,3 +430,36 @@ def test_the_command_line_writes_what_the_job_writes_for_the_same_bytes(bucket, 
     assert {k: from_job[k] for k in same} == {k: from_cli[k] for k in same}
     assert from_job["errors"]  # the errors are part of what is compared
     assert from_job["input"]["size"] == from_cli["input"]["size"] == len(data)
+
+
+# ---- tracing ---------------------------------------------------------------------------------
+
+
+def decorators(handler) -> list[str]:
+    """The wrappers around ``handler``, outermost first, by the qualified name of their code
+    (``functools.wraps`` copies the handler's name onto each wrapper, not its code's)."""
+    names = []
+    while hasattr(handler, "__wrapped__"):
+        names.append(handler.__code__.co_qualname)
+        handler = handler.__wrapped__
+    return names
+
+
+@pytest.mark.parametrize("module", ["jobs", "jobs_api"])
+def test_both_job_functions_are_traced_in_the_cookbooks_order(module):
+    from sentiment_api.handlers import jobs_api
+
+    handler = {"jobs": jobs, "jobs_api": jobs_api}[module].lambda_handler
+
+    assert decorators(handler) == [
+        "Logger.inject_lambda_context.<locals>.decorate",
+        "BaseProvider.log_metrics.<locals>.decorate",
+        "Tracer.capture_lambda_handler.<locals>.decorate",
+    ]
+
+
+def test_the_api_function_loads_no_x_ray_sdk_and_the_job_functions_do():
+    code = "import sys\nfrom sentiment_api.handlers import {}\nprint('aws_xray_sdk' in sys.modules)"
+    env = {"AWS_DEFAULT_REGION": "eu-west-1"}
+    assert run_python(code.format("api"), **env).strip() == "False"
+    assert run_python(code.format("jobs"), **env).strip() == "True"
