@@ -38,7 +38,7 @@ Measured by running :func:`~sentiment_api.files.analyse_stream` in process on th
 found (lines of 5,000 code points of ``":)! "``, ``sentences`` and ``explain`` on) and on the
 shared review sentences: the worst case reads about a seventh of the sentences' bytes per
 second; applied to the 1.5 MB/s that ``make bench`` measured for the sentences through this
-handler at one vCPU, that is about 0.21 MB/s, rounded down (README, "Memory and size"). A file
+handler at one vCPU, that is about 0.21 MB/s, rounded down (docs/jobs.md, "Memory and size"). A file
 larger than this rate allows in the invocation's remaining time is rejected before it is read,
 rather than killed by the timeout and retried."""
 STOP_MARGIN_S = 20.0
