@@ -489,3 +489,24 @@ def test_dashboard_shows_requests_latency_labels_rejections_and_jobs():
     for metric in ('"Analyses"', '"sentiment"', "RejectedRequests", "code", '"JobsFailed"',
                    '"Count"', '"Latency"'):  # fmt: skip
         assert metric in metrics, metric
+
+
+# ---- checkov suppressions -------------------------------------------------------------------
+
+
+def test_every_checkov_suppression_gives_its_reason():
+    skips = [
+        (name, skip)
+        for name, resource in TEMPLATE["Resources"].items()
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    ]
+    assert skips
+    for name, skip in skips:
+        assert re.fullmatch(r"CKV_AWS_\d+", skip["id"]), name
+        assert len(skip["comment"].split()) >= 8, (name, skip["id"])  # a sentence, not a tag
+    dockerfile = (ROOT / "src" / "Dockerfile").read_text().splitlines()
+    docker_skips = [line for line in dockerfile if "checkov:skip=" in line]
+    assert docker_skips
+    for line in docker_skips:
+        check, _, reason = line.split("checkov:skip=", 1)[1].partition(":")
+        assert re.fullmatch(r"CKV_DOCKER_\d+", check) and len(reason.split()) >= 8, line
