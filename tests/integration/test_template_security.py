@@ -139,15 +139,17 @@ def test_api_auth_parameter_defaults_to_api_keys():
     assert (parameter["Default"], parameter["AllowedValues"]) == ("API_KEY", ["API_KEY", "NONE"])
 
 
-def test_with_api_keys_every_method_but_the_three_open_gets_and_preflight_needs_a_key():
-    resources = deployed(ApiAuth="API_KEY")
+@pytest.mark.parametrize("origin", ["", "https://app.example"])
+def test_with_api_keys_every_method_but_the_three_open_gets_and_preflight_needs_a_key(origin):
+    resources = deployed(ApiAuth="API_KEY", CorsAllowOrigin=origin)
     needs_key = {route for route, method in routes(resources).items() if key_required(method)}
     open_routes = set(routes(resources)) - needs_key
-    preflights = {(path, "options") for path in body(resources)["paths"]}
+    preflights = {(path, "options") for path in body(resources)["paths"]} if origin else set()
     assert open_routes == OPEN_METHODS | preflights
     # every path of both functions has an ANY method that needs the key
     paths = set(router._ALLOWED_METHODS) | set(jobs_api._ALLOWED_METHODS)
     assert {(path, ANY) for path in paths} <= needs_key
+    assert set(body(resources)["paths"]) == paths
     assert body(resources)["components"]["securitySchemes"]["api_key"] == {
         "type": "apiKey",
         "name": "x-api-key",
@@ -162,10 +164,38 @@ def test_with_auth_none_no_method_needs_a_key():
 
 
 def test_the_preflight_is_answered_by_api_gateway_without_a_key_or_a_function():
-    for (_, method), definition in routes(deployed(CorsAllowOrigin="https://a.example")).items():
-        if method == "options":
-            assert "security" not in definition
-            assert definition["x-amazon-apigateway-integration"]["type"] == "mock"
+    resources = deployed(CorsAllowOrigin="https://a.example")
+    preflights = [d for (_, method), d in routes(resources).items() if method == "options"]
+    assert len(preflights) == len(body(resources)["paths"])
+    for definition in preflights:
+        assert definition["security"] == []
+        assert definition["x-amazon-apigateway-integration"]["type"] == "mock"
+
+
+@pytest.mark.filterwarnings("ignore:validate is deprecated:DeprecationWarning")
+def test_sam_local_routes_every_method_to_the_functions_and_adds_no_cors_of_its_own():
+    """What `sam local start-api` serves, read by SAM CLI's own provider (no Docker): every
+    method of every path reaches a function, OPTIONS too (a preflight is then the function's
+    to answer: cors.preflight_response), and SAM CLI adds no CORS header itself."""
+    from samcli.lib.providers.api_provider import ApiProvider
+    from samcli.lib.providers.sam_stack_provider import SamLocalStackProvider
+
+    for origin in ("", "http://127.0.0.1:8123"):
+        stacks, _ = SamLocalStackProvider.get_stacks(
+            str(ROOT / "template.yaml"), parameter_overrides={"CorsAllowOrigin": origin}
+        )
+        api = ApiProvider(stacks).api
+        assert api.cors is None
+        served = {}
+        for route in api.routes:
+            assert route.cors is None
+            for method in route.methods:
+                served[(route.path, method)] = route.function_name
+        paths = {**dict.fromkeys(router._ALLOWED_METHODS, "SentimentFunction"),
+                 **dict.fromkeys(jobs_api._ALLOWED_METHODS, "JobsFunction")}  # fmt: skip
+        for path, function in paths.items():
+            for method in ("GET", "POST", "OPTIONS", "PUT", "DELETE"):
+                assert served[(path, method)] == function, (path, method)
 
 
 @pytest.mark.parametrize("auth", ["API_KEY", "NONE"])
@@ -267,22 +297,21 @@ def test_every_gateway_response_has_the_error_shape_and_the_cors_origin():
 
 def test_cors_is_off_by_default_and_names_exactly_the_configured_origin():
     assert PARAMETERS["CorsAllowOrigin"]["Default"] == ""
+    assert not [m for (_, m) in routes(deployed()) if m == "options"]  # OPTIONS goes to ANY
     header = "method.response.header.Access-Control-Allow-Origin"
-    for resources, expected in (
-        (deployed(), None),
-        (deployed(CorsAllowOrigin="http://127.0.0.1:8123"), {"Fn::Sub": "'${CorsAllowOrigin}'"}),
-    ):
-        for (_, method), definition in routes(resources).items():
-            if method != "options":
-                continue
-            (answer,) = definition["x-amazon-apigateway-integration"]["responses"].values()
-            assert answer["responseParameters"].get(header) == expected
-            assert (
-                "X-Api-Key"
-                in answer["responseParameters"][
-                    "method.response.header.Access-Control-Allow-Headers"
-                ]
-            )
+    for (_, method), definition in routes(
+        deployed(CorsAllowOrigin="http://127.0.0.1:8123")
+    ).items():
+        if method != "options":
+            continue
+        (answer,) = definition["x-amazon-apigateway-integration"]["responses"].values()
+        parameters = answer["responseParameters"]
+        assert parameters[header] == {"Fn::Sub": "'${CorsAllowOrigin}'"}
+        assert "X-Api-Key" in parameters["method.response.header.Access-Control-Allow-Headers"]
+        assert set(parameters) <= {
+            f"method.response.header.{h}"
+            for h in definition["responses"][answer["statusCode"]]["headers"]
+        }  # each mapped header is declared
     pattern = re.compile(PARAMETERS["CorsAllowOrigin"]["AllowedPattern"])
     for good in ("", "*", "https://app.example", "http://127.0.0.1:8123"):
         assert pattern.fullmatch(good), good
