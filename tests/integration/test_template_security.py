@@ -172,7 +172,7 @@ def test_the_preflight_is_answered_by_api_gateway_without_a_key_or_a_function():
         assert definition["x-amazon-apigateway-integration"]["type"] == "mock"
 
 
-@pytest.mark.filterwarnings("ignore:validate is deprecated:DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # SAM CLI's own, in its provider
 def test_sam_local_routes_every_method_to_the_functions_and_adds_no_cors_of_its_own():
     """What `sam local start-api` serves, read by SAM CLI's own provider (no Docker): every
     method of every path reaches a function, OPTIONS too (a preflight is then the function's
