@@ -15,15 +15,18 @@ export SAM_CLI_TELEMETRY := 0
 SAM_LOCAL_FLAGS := --skip-pull-image
 EVENT ?= events/analyse_positive.json
 
-.PHONY: help venv docker browser base-image build start invoke test unit integration e2e typecheck bench evaluate lint format clean
+test: build browser lint typecheck audit-or-warn checkov ## Run everything: lint, contracts, types, audit, checkov, all tests
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+# From the dev lock (runtime and development packages, with hashes; `make lock` writes it);
+# then the project itself, which the lock cannot hash.
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements.txt --group dev --editable .
+	$(BIN)/python -m pip install -q --require-hashes -r requirements-dev.txt
+	$(BIN)/python -m pip install -q --no-deps --editable .
 	touch $@
 
 venv: $(VENV)/.installed ## Create .venv with the runtime and development dependencies
@@ -46,7 +49,7 @@ start: build ## Serve the API on http://127.0.0.1:3000 (sam local start-api, war
 invoke: build ## Invoke the function once in its container: make invoke EVENT=events/health.json
 	$(SAM) local invoke SentimentFunction $(SAM_LOCAL_FLAGS) -e $(EVENT)
 
-test: build browser lint typecheck ## Run everything: lint, contracts, types, unit, integration, e2e, browser
+test: build browser lint typecheck audit-or-warn checkov ## Run everything: lint, contracts, types, audit, checkov, all tests
 	$(BIN)/pytest
 
 unit: venv ## Run the unit tests only (tests/unit: no AWS stand-in, no Docker)
@@ -77,4 +80,42 @@ format: venv ## Format the code (ruff)
 	$(BIN)/ruff check --fix src tests
 
 clean: ## Remove the virtual environment and build output
-	rm -rf $(VENV) .aws-sam .pytest_cache .hypothesis .bench test-artifacts .schemathesis
+	rm -rf $(VENV) $(TOOLS) .aws-sam .pytest_cache .hypothesis .bench test-artifacts .schemathesis
+
+# ---- supply chain: locks, vulnerability audit, checkov (README, "Security") -------------------
+# Their own venv: checkov's pins conflict with aws-sam-cli's.
+TOOLS := .venv-tools
+TBIN := $(TOOLS)/bin
+# uv's built-in TLS roots would not trust a TLS-inspecting proxy; the system's store does.
+export UV_NATIVE_TLS := 1
+LOCK_ARGS ?=
+LOCK_FLAGS := --quiet --generate-hashes --universal --custom-compile-command "make lock" $(LOCK_ARGS)
+
+$(TOOLS)/.installed: requirements-tools.txt
+	$(PYTHON) -m venv $(TOOLS)
+	$(TBIN)/python -m pip install -q --require-hashes -r requirements-tools.txt
+	touch $@
+
+tools: $(TOOLS)/.installed ## Create .venv-tools (uv, pip-audit, checkov) from its lock
+
+# The dev lock first (the runtime and the dev group resolved together), then the runtime lock
+# constrained to the same versions: the tests run exactly what the image installs.
+lock: tools ## Regenerate the locks from requirements.in, pyproject.toml: make lock LOCK_ARGS=--upgrade
+	$(TBIN)/uv pip compile $(LOCK_FLAGS) --python-version 3.11 \
+		requirements.in --group pyproject.toml:dev -o requirements-dev.txt
+	$(TBIN)/uv pip compile $(LOCK_FLAGS) --python-version 3.13 \
+		requirements.in -c requirements-dev.txt -o requirements.txt
+	$(TBIN)/uv pip compile $(LOCK_FLAGS) --python-version 3.11 \
+		requirements-tools.in -o requirements-tools.txt
+
+AUDIT_LOCKS := requirements.txt requirements-dev.txt requirements-tools.txt
+
+audit: tools ## Audit every locked package (fails if one is vulnerable or could not be looked up)
+	$(TBIN)/python .ci/audit.py $(AUDIT_LOCKS)
+
+audit-or-warn: tools # make test's audit: a vulnerability fails; an unreachable service warns loudly
+	$(TBIN)/python .ci/audit.py --allow-unreachable $(AUDIT_LOCKS)
+
+checkov: tools ## checkov on template.yaml and src/Dockerfile (suppressions carry their reasons)
+	$(TBIN)/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
+	$(TBIN)/checkov --quiet --compact --skip-download --framework dockerfile -f src/Dockerfile

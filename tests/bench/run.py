@@ -152,7 +152,7 @@ def textblob_requirement() -> str:
     """TextBlob's pin in requirements.txt, so that bare runs the same TextBlob as ours."""
     for line in (ROOT / "requirements.txt").read_text().splitlines():
         if line.startswith("textblob=="):
-            return line.strip()
+            return line.split()[0]  # the lock adds " \" and hashes after the pin
     raise LookupError("requirements.txt pins no textblob")
 
 

@@ -9,6 +9,7 @@ reach it there by its container name; the tests reach it through a port publishe
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -265,3 +266,30 @@ def local_s3(moto_image, tmp_path_factory) -> Iterator[LocalS3]:
             port, endpoint, container, container_endpoint, network, LOCAL_JOB_BUCKET, client,
             env_vars, sam_env,
         )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def start_local_api(built, tmp_path_factory) -> Iterator[Any]:
+    """A factory: ``start_local_api(**parameter_overrides)`` starts one more
+    ``sam local start-api`` like ``local_api``'s, with those template parameters
+    (``--parameter-overrides``), and returns its URL; all are stopped at the end of the session."""
+    with contextlib.ExitStack() as stack:
+
+        def start(**overrides: str) -> str:
+            port = free_port()
+            url = f"http://127.0.0.1:{port}"
+            network = stack.enter_context(docker_network(f"sentiment-e2e-api-{unique_suffix()}"))
+            log = stack.enter_context((tmp_path_factory.mktemp("start-api") / "sam.log").open("w"))
+            flags = [f"{name}={value}" for name, value in overrides.items()]
+            process = subprocess.Popen(
+                [SAM, "local", "start-api", "--skip-pull-image", "--host", "127.0.0.1",
+                 "--port", str(port), "--warm-containers", "EAGER", "--docker-network", network,
+                 *(["--parameter-overrides", " ".join(flags)] if flags else [])],
+                cwd=ROOT, env=SAM_ENV, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+            stack.callback(stop, process)
+            wait_for_http(url + "/", deadline_s=180, process=process)
+            return url
+
+        yield start
