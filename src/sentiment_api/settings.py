@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,10 @@ class Settings:
             and at most ``BATCH_WORK_LIMIT / max_text_length**2``.
         neutral_threshold: default of the request option of that name, 0 to 1: a score with
             ``|score| <= neutral_threshold`` is neutral (env ``NEUTRAL_THRESHOLD``).
+        cors_allow_origin: the one origin browsers may call the HTTP functions from, e.g.
+            ``https://app.example.com`` (scheme, host and optional port; no path), ``*`` for
+            any, or ``""`` for no CORS headers at all (env ``CORS_ALLOW_ORIGIN``; see
+            :mod:`sentiment_api.cors`).
 
     Raises:
         ValueError: when a value is out of range or not a number; the function then fails at
@@ -52,6 +57,7 @@ class Settings:
     max_text_length: int = DEFAULT_MAX_TEXT_LENGTH
     max_batch_size: int = DEFAULT_MAX_BATCH_SIZE
     neutral_threshold: float = 0.0
+    cors_allow_origin: str = ""
 
     def __post_init__(self) -> None:
         for name, value, limit in (
@@ -70,6 +76,12 @@ class Settings:
         if type(threshold) not in (int, float) or not 0 <= threshold <= 1:
             raise ValueError(f"NEUTRAL_THRESHOLD must be a number from 0 to 1, not {threshold!r}")
         object.__setattr__(self, "neutral_threshold", float(threshold))  # echoed as a float
+        origin = self.cors_allow_origin
+        if origin not in ("", "*") and not _ORIGIN.fullmatch(origin):
+            raise ValueError(
+                "CORS_ALLOW_ORIGIN must be empty, * or an origin such as "
+                f"https://app.example.com (no path, no trailing slash), not {origin!r}"
+            )
 
     @property
     def max_body_length(self) -> int:
@@ -114,7 +126,12 @@ class Settings:
             except ValueError:
                 raise ValueError(f"NEUTRAL_THRESHOLD must be a number, not {raw!r}") from None
             values["neutral_threshold"] = threshold
+        values["cors_allow_origin"] = env.get("CORS_ALLOW_ORIGIN", "").strip()
         return cls(**values)
+
+
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+"""A serialised origin (RFC 6454, section 6.1) as browsers send it: scheme, host, port."""
 
 
 def _base64_length(length: int) -> int:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sentiment_api import service, web
+from sentiment_api import cors, service, web
 from sentiment_api.error_answers import rejected_response
 from sentiment_api.errors import (
     BodyTooLargeError,
@@ -100,8 +100,20 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
     Returns:
         ``{"statusCode", "multiValueHeaders", "body", "isBase64Encoded"}``; the body is JSON.
-        Never raises for bad input: every request error becomes a 4xx response.
+        Never raises for bad input: every request error becomes a 4xx response. With
+        ``CORS_ALLOW_ORIGIN`` set, every answer carries the CORS headers (errors included) and
+        a preflight ``OPTIONS`` is answered here (:mod:`sentiment_api.cors`).
     """
+    allow_origin = get_settings().cors_allow_origin
+    preflight = cors.preflight_response(allow_origin, event)
+    if preflight is not None:
+        return preflight
+    return cors.with_cors(_answer(event, context), allow_origin, cors.request_origin(event))
+
+
+def _answer(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """The proxy response to ``event``, before CORS: a rejection from the screen, the fast
+    path's answer, or the resolver's; a 413 for an answer over Lambda's payload limit."""
     try:
         event = _screen(event)
     except (BodyTooLargeError, UnsupportedMediaTypeError) as exc:

@@ -27,6 +27,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
+from sentiment_api import cors
 from sentiment_api.error_answers import rejected_response
 from sentiment_api.errors import BodyTooLargeError, NoBodyError, UnsupportedMediaTypeError
 from sentiment_api.jobs import service
@@ -35,6 +36,7 @@ from sentiment_api.jobs.tracing import tracer
 from sentiment_api.models.jobs import JobRequest, JobResponse, JobResults, JobUpload
 from sentiment_api.observability import logger, metrics
 from sentiment_api.routes.errors import install_error_handlers
+from sentiment_api.settings import get_settings
 from sentiment_api.storage import JobStore
 from sentiment_api.web import base_path, screen_post_body
 
@@ -133,10 +135,17 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     a body over :data:`MAX_BODY_LENGTH` characters is a 413 ``body_too_large`` unread, and a
     POST body declared as anything but JSON is a 415 ``unsupported_media_type`` unparsed
     (Powertools would parse form and multipart bodies itself, a multipart one without a
-    boundary into a 500, and would compare the media type case-sensitively).
+    boundary into a 500, and would compare the media type case-sensitively). With
+    ``CORS_ALLOW_ORIGIN`` set, every answer carries the CORS headers, as the API's do.
     """
+    allow_origin = get_settings().cors_allow_origin
+    preflight = cors.preflight_response(allow_origin, event)
+    if preflight is not None:
+        return preflight
     try:
-        event = screen_post_body(event, MAX_BODY_LENGTH)
+        screened = screen_post_body(event, MAX_BODY_LENGTH)
     except (BodyTooLargeError, UnsupportedMediaTypeError) as exc:
-        return rejected_response(exc)
-    return app.resolve(event, context)
+        response = rejected_response(exc)
+    else:
+        response = app.resolve(screened, context)
+    return cors.with_cors(response, allow_origin, cors.request_origin(event))
