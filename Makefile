@@ -15,7 +15,7 @@ export SAM_CLI_TELEMETRY := 0
 SAM_LOCAL_FLAGS := --skip-pull-image
 EVENT ?= events/analyse_positive.json
 
-.PHONY: help venv docker browser base-image build start invoke test unit e2e bench evaluate lint format clean
+.PHONY: help venv docker browser base-image build start invoke test unit e2e bench evaluate lint format clean train
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -68,3 +68,6 @@ format: venv ## Format the code (ruff)
 
 clean: ## Remove the virtual environment and build output
 	rm -rf $(VENV) .aws-sam .pytest_cache .hypothesis .bench test-artifacts .schemathesis
+
+train: venv ## Train the model engine (scikit-learn) into src/sentiment_api/data/sentiment_model.json
+	$(BIN)/python tools/train_model.py $(ARGS)
