@@ -78,6 +78,7 @@ class JobOptions:
         sentences, explain: as the options of ``POST /analyse``.
         max_text_length: longest document analysed, in Unicode code points; longer ones are
             ``text_too_long`` errors.
+        engine: ``textblob`` or ``model``, as :func:`~sentiment_api.analysis.analyse`'s.
     """
 
     text_column: str = "text"
@@ -85,6 +86,7 @@ class JobOptions:
     sentences: bool = False
     explain: bool = False
     max_text_length: int = 5_000
+    engine: str = "textblob"
 
 
 @dataclass(slots=True)
@@ -167,6 +169,7 @@ def analyse_stream(
         if error is None:
             result = analyse(
                 text,
+                engine=options.engine,
                 neutral_threshold=options.neutral_threshold,
                 sentences=options.sentences,
                 explain=options.explain,
@@ -223,6 +226,8 @@ def summary(
             "neutral_threshold": options.neutral_threshold,
             "sentences": options.sentences,
             "explain": options.explain,
+            # As in analyse()'s dicts: TextBlob is named once the API's models carry it.
+            **({"engine": options.engine} if options.engine != "textblob" else {}),
         },
         "documents": tally.documents,
         "results": {label: tally.results[label] for label in ("positive", "neutral", "negative")},

@@ -215,3 +215,32 @@ def test_textblob_results_gain_nothing_but_their_engine(monkeypatch):
 def test_unknown_engine_is_a_value_error(engine):
     with pytest.raises(ValueError, match="engine"):
         analyse("Great food.", engine=engine)
+
+
+def test_cli_and_files_use_the_chosen_engine(tmp_path, capsys):
+    from sentiment_api.__main__ import main
+
+    assert main(["analyse", "--engine", "model", "Great food."]) == 0
+    assert json.loads(capsys.readouterr().out) == analyse("Great food.", engine="model").as_dict()
+    source = tmp_path / "reviews.txt"
+    source.write_text("Great food.\nTerrible.\n", encoding="utf-8")
+    output = tmp_path / "out.jsonl"
+    assert main(["analyse-file", "--engine", "model", str(source), "-o", str(output)]) == 0
+    lines = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert lines == [
+        {"line": 1, **analyse("Great food.", engine="model").as_dict()},
+        {"line": 2, **analyse("Terrible.", engine="model").as_dict()},
+    ]
+    summary = json.loads((tmp_path / "out.summary.json").read_text(encoding="utf-8"))
+    assert summary["options"]["engine"] == "model"
+
+
+def test_evaluate_in_process_prints_the_table_for_the_model(capsys):
+    from sentiment_api.evaluate import Tally, main
+
+    sentences = load_labelled_sentences(DATA, limit=30)
+    expected = Tally()
+    for sentence in sentences:
+        expected.add(analyse(sentence.text, engine="model").sentiment, sentence.gold)
+    assert main(["--engine", "model", "--limit", "30"]) == 0
+    assert expected.report("overall") in capsys.readouterr().out
