@@ -55,7 +55,7 @@ unit: venv ## Run the fast tests only (no Docker)
 bench: build ## Run the benchmark against its baselines; prints a table, writes .bench/results.json
 	$(BIN)/python tests/bench/run.py $(ARGS)
 
-evaluate: venv ## Score the labelled sentences through a running API: make evaluate ARGS="--url ..."
+evaluate: venv ## Score the labelled sentences in process, or through an API with ARGS="--url ..." (--engine model)
 	$(BIN)/python -m sentiment_api.evaluate $(ARGS)
 
 lint: venv ## Lint and check formatting (ruff)
