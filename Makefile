@@ -15,7 +15,7 @@ export SAM_CLI_TELEMETRY := 0
 SAM_LOCAL_FLAGS := --skip-pull-image
 EVENT ?= events/analyse_positive.json
 
-.PHONY: help venv docker browser base-image build start invoke test unit e2e bench evaluate lint format clean train
+.PHONY: help venv docker browser base-image build start invoke test unit integration e2e typecheck bench evaluate lint format clean train
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -46,11 +46,20 @@ start: build ## Serve the API on http://127.0.0.1:3000 (sam local start-api, war
 invoke: build ## Invoke the function once in its container: make invoke EVENT=events/health.json
 	$(SAM) local invoke SentimentFunction $(SAM_LOCAL_FLAGS) -e $(EVENT)
 
-test: build browser ## Run every test: unit, integration, container end to end, browser
+test: build browser lint typecheck ## Run everything: lint, contracts, types, unit, integration, e2e, browser
 	$(BIN)/pytest
 
-unit: venv ## Run the fast tests only (no Docker)
-	$(BIN)/pytest -m "not e2e"
+unit: venv ## Run the unit tests only (tests/unit: no AWS stand-in, no Docker)
+	$(BIN)/pytest tests/unit
+
+integration: venv ## Run the in-process integration tests (tests/integration: moto, no Docker)
+	$(BIN)/pytest tests/integration -m "not e2e"
+
+e2e: build browser ## Run the end-to-end tests on the built image (tests/e2e: Docker)
+	$(BIN)/pytest tests/e2e -m e2e
+
+typecheck: venv ## Type-check src/ (mypy, strict; config in pyproject.toml)
+	$(BIN)/mypy
 
 bench: build ## Run the benchmark against its baselines; prints a table, writes .bench/results.json
 	$(BIN)/python tests/bench/run.py $(ARGS)
@@ -58,9 +67,10 @@ bench: build ## Run the benchmark against its baselines; prints a table, writes 
 evaluate: venv ## Score the labelled sentences in process, or through an API with ARGS="--url ..." (--engine model)
 	$(BIN)/python -m sentiment_api.evaluate $(ARGS)
 
-lint: venv ## Lint and check formatting (ruff)
+lint: venv ## Lint, check formatting (ruff) and the import-layer contracts (import-linter)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
+	$(BIN)/lint-imports
 
 format: venv ## Format the code (ruff)
 	$(BIN)/ruff format src tests

@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from sentiment_api.settings import get_settings
 from support import FakeLambdaContext
 
 os.environ.update(
@@ -16,6 +17,31 @@ os.environ.update(
 )
 for name in ("MAX_TEXT_LENGTH", "MAX_BATCH_SIZE", "NEUTRAL_THRESHOLD"):
     os.environ.pop(name, None)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings():
+    """Settings are read once per process (``get_settings`` is cached): each test reads the
+    environment as it finds it, and leaves no settings of its own behind."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def deployment(monkeypatch):
+    """Set the deployment's settings for one test, as the template does: through environment
+    variables. ``deployment(MAX_TEXT_LENGTH="10")``; unnamed ones take their defaults."""
+
+    def configure(**variables: str) -> None:
+        for name in ("MAX_TEXT_LENGTH", "MAX_BATCH_SIZE", "NEUTRAL_THRESHOLD"):
+            if name in variables:
+                monkeypatch.setenv(name, variables[name])
+            else:
+                monkeypatch.delenv(name, raising=False)
+        get_settings.cache_clear()
+
+    return configure
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ from sentiment_api.files import (
     file_format,
     summary,
 )
-from sentiment_api.settings import Settings
+from sentiment_api.settings import get_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,7 +124,7 @@ def _analyse_file(args: argparse.Namespace) -> int:
         neutral_threshold=args.neutral_threshold,
         sentences=args.sentences,
         explain=args.explain,
-        max_text_length=Settings.from_env().max_text_length,
+        max_text_length=get_settings().max_text_length,
         engine=args.engine,
     )
     to_stdout = args.output == "-"
@@ -150,7 +150,7 @@ def _analyse_file(args: argparse.Namespace) -> int:
             )
             bar = stack.enter_context(_progress(size, disable=args.no_progress))
             analyse_stream(source, sink, fmt, options, tally=tally, progress=bar.update)
-        if partial is not None:
+        if partial is not None and output is not None:
             partial.replace(output)
     except FileRejectedError as exc:
         status, failure = "FAILED", exc

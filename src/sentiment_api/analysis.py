@@ -6,7 +6,6 @@ Every entry point (the Lambda handlers, the command line) calls :func:`analyse`.
 from __future__ import annotations
 
 import importlib.util
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any, Literal
 import sentencex
 
 from sentiment_api.model import MODEL
+from sentiment_api.surrogates import has_lone_surrogate as has_lone_surrogate
 
 SentimentLabel = Literal["positive", "negative", "neutral"]
 
@@ -30,14 +30,6 @@ the fast path kept it, and the two paths must answer alike. Model results always
 
 EXPLAIN_TOP_N = 10
 """How many n-grams ``explain`` lists with the ``model`` engine: the largest contributions."""
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def has_lone_surrogate(text: str) -> bool:
-    """Whether ``text`` holds a UTF-16 surrogate code point, which no Unicode text contains
-    (a JSON ``"\\ud800"`` escape, or undecodable bytes read with ``surrogateescape``)."""
-    return _LONE_SURROGATE.search(text) is not None
 
 
 def _load_pattern_sentiment() -> Any:
@@ -365,14 +357,16 @@ def _analyse_model(
     """:func:`analyse` with ``engine="model"`` (arguments already checked)."""
     verdict = MODEL.score(text)
     score, probabilities = _model_fields(verdict.probability)
-    parts = mixed = contributions = None
+    parts: tuple[SentenceSentiment, ...] | None = None
+    mixed: bool | None = None
+    contributions: tuple[Contribution, ...] | None = None
     if sentences:
-        parts = []
+        scored = []
         for offset, length in split_sentences(text):
             sentence = text[offset : offset + length]
             p = verdict.probability if sentence == text else MODEL.score(sentence).probability
             sentence_score, sentence_probabilities = _model_fields(p)
-            parts.append(
+            scored.append(
                 SentenceSentiment(
                     text=sentence,
                     offset=offset,
@@ -383,7 +377,7 @@ def _analyse_model(
                     probabilities=sentence_probabilities,
                 )
             )
-        parts = tuple(parts)
+        parts = tuple(scored)
         labels = {part.sentiment for part in parts}
         mixed = "positive" in labels and "negative" in labels
     if explain:

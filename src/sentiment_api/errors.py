@@ -1,4 +1,5 @@
-"""Request errors the API reports. Each maps to one HTTP response in ``handlers.router``."""
+"""Request errors the HTTP functions report. Each maps to one HTTP answer (status, code,
+message) in the table of :mod:`sentiment_api.error_answers`."""
 
 from __future__ import annotations
 
@@ -88,6 +89,47 @@ class UnsupportedMediaTypeError(Exception):
         content_type: the request's Content-Type header.
     """
 
-    def __init__(self, content_type: str) -> None:
+    def __init__(self, content_type: str | None = None) -> None:
         super().__init__(f"Unsupported media type {content_type!r}")
         self.content_type = content_type
+
+
+class InvalidBodyEncodingError(Exception):
+    """The body is flagged base64 but is not, or its bytes are not UTF-8 (HTTP 400)."""
+
+
+class InvalidJsonError(Exception):
+    """The body is not valid JSON (HTTP 400)."""
+
+
+class NoBodyError(Exception):
+    """A route that needs a body got none, or a JSON null (HTTP 400); the message says what
+    to send."""
+
+
+class InvalidRequestError(Exception):
+    """The body is JSON but not what the route's model accepts (HTTP 422).
+
+    Attributes:
+        details: one ``{"loc": [...], "type": str, "msg": str}`` per problem reported.
+    """
+
+    def __init__(self, summary: str, details: list[dict[str, object]]) -> None:
+        super().__init__(f"Invalid request body: {summary}")
+        self.details = details
+
+
+class PathNotFoundError(Exception):
+    """No route has this path (HTTP 404)."""
+
+
+class JobNotFoundError(Exception):
+    """No job has this id (HTTP 404)."""
+
+
+class InvalidFilenameError(Exception):
+    """The file name is not a plain name with a supported extension (HTTP 400)."""
+
+
+class InternalError(Exception):
+    """Anything unexpected (HTTP 500): its traceback is logged, never returned."""

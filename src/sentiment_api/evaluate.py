@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from sentiment_api.analysis import ENGINES
@@ -156,7 +157,7 @@ class ApiClient:
         self._timeout = timeout
         self._local = threading.local()
 
-    def analyse(self, text: str, engine: str | None = None) -> tuple[int, dict]:
+    def analyse(self, text: str, engine: str | None = None) -> tuple[int, dict[str, Any]]:
         """POST one text (with ``engine`` as the request field when given); returns (HTTP
         status, decoded JSON body). Retries once on a dropped keep-alive connection."""
         body = json.dumps({"text": text} if engine is None else {"text": text, "engine": engine})
@@ -246,7 +247,8 @@ def main(argv: list[str] | None = None) -> int:
         if status != 200:
             problems[f"HTTP {status} {body.get('code', '')}".strip()] += 1
             return None
-        return body["sentiment"]
+        label: str = body["sentiment"]
+        return label
 
     print(f"Evaluating {len(sentences)} sentences against {args.url} ...", file=sys.stderr)
     per_source, overall, elapsed = evaluate(sentences, classify, args.concurrency)

@@ -33,18 +33,15 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import PurePosixPath
 from typing import IO, Any, BinaryIO
 
-from sentiment_api.analysis import analyse, has_lone_surrogate
+from sentiment_api.analysis import analyse
 from sentiment_api.errors import TextTooLongError
-
-FORMATS = {".txt": "txt", ".csv": "csv", ".jsonl": "jsonl"}
-"""Accepted extensions (lower case) and the format each one means."""
-
-CONTENT_TYPES = {"txt": "text/plain", "csv": "text/csv", "jsonl": "application/x-ndjson"}
-"""The media type of each format, as uploads declare it."""
+from sentiment_api.formats import CONTENT_TYPES as CONTENT_TYPES
+from sentiment_api.formats import FORMATS as FORMATS
+from sentiment_api.formats import extension_of, format_of
+from sentiment_api.surrogates import has_lone_surrogate
+from sentiment_api.timestamps import iso_utc
 
 MAX_LINE_BYTES = 1 << 20
 """The longest line read, in bytes (1 MiB): what bounds memory per document. A longer line is
@@ -118,13 +115,14 @@ def file_format(name: str) -> str:
     Raises:
         FileRejectedError: ``unsupported_format`` for any other extension.
     """
-    suffix = PurePosixPath(name).suffix.lower()
-    if suffix not in FORMATS:
+    fmt = format_of(name)
+    if fmt is None:
+        suffix = extension_of(name)
         raise FileRejectedError(
             "unsupported_format",
             f"Unsupported file extension {suffix or '(none)'!r}; use .txt, .csv or .jsonl",
         )
-    return FORMATS[suffix]
+    return fmt
 
 
 def analyse_stream(
@@ -167,6 +165,8 @@ def analyse_stream(
         if error is None:
             error = _text_error(text, options.max_text_length)
         if error is None:
+            # _text_error answers "no_text" for a None text, so text is a str here.
+            assert text is not None
             result = analyse(
                 text,
                 engine=options.engine,
@@ -233,18 +233,14 @@ def summary(
         "results": {label: tally.results[label] for label in ("positive", "neutral", "negative")},
         "errors": dict(sorted(tally.errors.items())),
         "mean_score": tally.mean_score,
-        "started_at": _iso(started),
-        "ended_at": None if status == "IN_PROGRESS" else _iso(ended),
+        "started_at": iso_utc(started),
+        "ended_at": None if status == "IN_PROGRESS" else iso_utc(ended),
         "duration_s": None if status == "IN_PROGRESS" else round(ended - started, 3),
     }
     if failure is not None:
         fields["reason"] = str(failure)
         fields["code"] = failure.code
     return fields
-
-
-def _iso(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds")
 
 
 # ---- reading ---------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 MODEL_PATH = Path(__file__).with_name("data") / "sentiment_model.json"
 """The exported model: compact JSON written by ``make train``."""
@@ -64,7 +65,7 @@ class TfidfLogisticModel:
             ``["negative", "positive"]``).
     """
 
-    def __init__(self, spec: dict) -> None:
+    def __init__(self, spec: dict[str, Any]) -> None:
         vectorizer = spec["vectorizer"]
         if (
             vectorizer["analyzer"] != "word"

@@ -5,9 +5,9 @@ Their names and namespace come from the environment (``POWERTOOLS_SERVICE_NAME``
 
 There is no Powertools Tracer here on purpose. The API function calls nothing downstream, so
 Lambda's own X-Ray segments (``Tracing: Active`` in the template: initialization, invocation,
-overhead) already show all there is. A Tracer would add the X-Ray SDK to every cold start
-(about 15 ms, and over 400 ms once botocore is installed beside it, because the SDK then
-imports botocore: aws/aws-xray-sdk-python#311) and about 10 µs to every invocation.
+overhead) already show all there is. A Tracer would add the X-Ray SDK to every cold start, and
+botocore with it once botocore is installed (aws/aws-xray-sdk-python#311), and a little to
+every invocation: README, "Observability", gives the figures.
 """
 
 import warnings

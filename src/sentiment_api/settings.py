@@ -1,17 +1,19 @@
-"""Deployment settings, parsed once from the environment at import time."""
+"""Deployment settings, parsed from the environment once, through :func:`get_settings`."""
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
+from typing import Any
 
 DEFAULT_MAX_TEXT_LENGTH = 5_000
 """Default cap on ``text``, in Unicode code points: Amazon Comprehend's and Azure AI Language's
 per-document limits are of this order (5,000 bytes and 5,120 characters)."""
 
 MAX_TEXT_LENGTH_LIMIT = 50_000
-"""Highest cap a deployment may set: analysis is quadratic on runs of punctuation (100,000
-"!" take over a second)."""
+"""Highest cap a deployment may set: analysis is quadratic on runs of punctuation (README,
+"Limits")."""
 
 DEFAULT_MAX_BATCH_SIZE = 25
 """Default cap on the texts of one ``POST /analyse/batch``: Comprehend's BatchDetectSentiment
@@ -21,10 +23,10 @@ MAX_BATCH_SIZE_LIMIT = 100
 """Highest batch cap a deployment may set."""
 
 BATCH_WORK_LIMIT = 100 * 5_000**2
-"""Bound on ``max_batch_size * max_text_length**2``. The worst text (all punctuation, every
-option on) takes time quadratic in its length: 16 to 25 ms at 5,000 code points on one vCPU
-(``make bench``), so a batch within this bound takes at most about 2.5 s, well inside the
-function's 10 s timeout: 100 texts of 5,000, 25 of 10,000, or 1 of 50,000."""
+"""Bound on ``max_batch_size * max_text_length**2``: 100 texts of 5,000 code points, 25 of
+10,000, or 1 of 50,000. The worst text (all punctuation, every option on) takes time quadratic
+in its length, so this bounds a batch's time; README ("Limits") gives the figures measured with
+``make bench`` that keep it inside the function's timeout."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +96,7 @@ class Settings:
             ValueError: as the class does.
         """
         env = os.environ if environ is None else environ
-        values: dict[str, int | float] = {}
+        values: dict[str, Any] = {}  # int or float, by field; the class checks each
         for field, name in (
             ("max_text_length", "MAX_TEXT_LENGTH"),
             ("max_batch_size", "MAX_BATCH_SIZE"),
@@ -118,3 +120,16 @@ class Settings:
 def _base64_length(length: int) -> int:
     """The most characters ``length`` characters of UTF-8-safe text take once base64-encoded."""
     return length * 4 // 3 + 4
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The deployment's settings, read from ``os.environ`` on the first call and kept.
+
+    Every module reads settings through this one accessor; tests change the environment and
+    call ``get_settings.cache_clear()``.
+
+    Raises:
+        ValueError: as :class:`Settings` does (the first call, at a function's init).
+    """
+    return Settings.from_env()

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sentiment_api.handlers import api
-from sentiment_api.settings import Settings
+from sentiment_api import web
+from sentiment_api.settings import get_settings
 from support import FakeLambdaContext, api_event, assert_clean_error, call, emf_documents
 
 MIXED = "The food was great. The service was awful."
@@ -71,8 +71,8 @@ def test_threshold_is_used_and_echoed(lambda_context):
     assert (banded["sentiment"], banded["neutral_threshold"]) == ("neutral", 0.5)
 
 
-def test_deployment_default_threshold_applies_when_the_request_has_none(monkeypatch):
-    monkeypatch.setattr(api, "SETTINGS", Settings(neutral_threshold=0.5))
+def test_deployment_default_threshold_applies_when_the_request_has_none(deployment):
+    deployment(NEUTRAL_THRESHOLD="0.5")
 
     body = analyse_body("It is okay.")  # the fast path's answer
 
@@ -155,9 +155,9 @@ def test_whole_batch_problems_get_one_4xx(lambda_context, body, status, code):
 
 
 def test_batch_of_the_maximum_size_at_the_cap_is_analysed(lambda_context):
-    texts = ["😀" * api.SETTINGS.max_text_length] * api.SETTINGS.max_batch_size
+    texts = ["😀" * get_settings().max_text_length] * get_settings().max_batch_size
     event = api_event("POST", "/analyse/batch", json.dumps({"texts": texts}))  # \ud83d escapes
-    assert len(event["body"]) > api.SETTINGS.max_body_length  # bigger than /analyse allows
+    assert len(event["body"]) > get_settings().max_body_length  # bigger than /analyse allows
 
     status, _, body = call(event, lambda_context)
 
@@ -165,14 +165,14 @@ def test_batch_of_the_maximum_size_at_the_cap_is_analysed(lambda_context):
 
 
 def test_batch_body_beyond_its_limit_is_413_before_parsing(lambda_context):
-    body = "x" * (api.SETTINGS.max_batch_body_length + 1)
+    body = "x" * (get_settings().max_batch_body_length + 1)
     status, headers, payload = call(api_event("POST", "/analyse/batch", body), lambda_context)
 
     assert_clean_error(status, headers, payload, code="body_too_large")
 
 
-def test_batch_size_comes_from_settings(lambda_context, monkeypatch):
-    monkeypatch.setattr(api, "SETTINGS", Settings(max_batch_size=2))
+def test_batch_size_comes_from_settings(lambda_context, deployment):
+    deployment(MAX_BATCH_SIZE="2")
 
     assert post("/analyse/batch", {"texts": ["a", "b"]})[0] == 200
     status, _, body = post("/analyse/batch", {"texts": ["a", "b", "c"]})
@@ -245,10 +245,10 @@ def test_a_good_items_result_is_what_analyse_returns_whatever_its_neighbours(tex
 def test_an_answer_over_lambdas_response_limit_is_413_not_a_502(lambda_context, monkeypatch):
     # Given a batch whose sentences and assessments make a 5.3 MB body: under the real
     # limit (the largest answer found at the default caps), so the limit is lowered here
-    text = ("😀. " * 2000)[: api.SETTINGS.max_text_length]
+    text = ("😀. " * 2000)[: get_settings().max_text_length]
     body = {"texts": [text] * 25, "sentences": True, "explain": True}
     assert post("/analyse/batch", body, lambda_context)[0] == 200
-    monkeypatch.setattr(api, "LAMBDA_RESPONSE_LIMIT", 5 * 1024 * 1024)
+    monkeypatch.setattr(web, "LAMBDA_RESPONSE_LIMIT", 5 * 1024 * 1024)
 
     status, headers, payload = post("/analyse/batch", body, lambda_context)
 
@@ -259,7 +259,7 @@ def test_an_answer_over_lambdas_response_limit_is_413_not_a_502(lambda_context, 
 
 
 def test_a_body_on_a_get_is_ignored_not_screened(lambda_context):
-    event = api_event("GET", "/", "x" * (api.SETTINGS.max_body_length + 1))
+    event = api_event("GET", "/", "x" * (get_settings().max_body_length + 1))
     event["headers"]["Content-Type"] = "text/plain"
 
     assert call(event, lambda_context)[0] == 200

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from sentiment_api.handlers import api
-from sentiment_api.settings import Settings
+from sentiment_api.settings import get_settings
 from support import (
     EVENTS,
     EXPECTED_STATUS,
@@ -198,7 +198,7 @@ def test_unknown_path_is_404(lambda_context, method, path):
 
 
 def test_text_at_the_cap_is_analysed_and_one_more_is_413(lambda_context):
-    limit = api.SETTINGS.max_text_length
+    limit = get_settings().max_text_length
     at_cap = "😀" * limit  # the cap counts code points, not bytes
 
     ok_status, _, ok = call(api_event(body=json.dumps({"text": at_cap})), lambda_context)
@@ -212,8 +212,8 @@ def test_text_at_the_cap_is_analysed_and_one_more_is_413(lambda_context):
     assert f"{limit:,}" in payload["error"] or str(limit) in payload["error"]
 
 
-def test_cap_comes_from_settings(lambda_context, monkeypatch):
-    monkeypatch.setattr(api, "SETTINGS", Settings(max_text_length=10))
+def test_cap_comes_from_settings(lambda_context, deployment):
+    deployment(MAX_TEXT_LENGTH="10")
 
     status, _, payload = call(api_event(body='{"text": "eleven char"}'), lambda_context)
 
@@ -299,23 +299,29 @@ def test_cold_start_of_a_plain_analysis_imports_no_router_no_pydantic_no_nltk():
 
 
 def test_max_text_length_is_read_from_the_environment_at_import():
-    code = "from sentiment_api.handlers import api; print(api.SETTINGS.max_text_length)"
-    assert run_python(code, MAX_TEXT_LENGTH="123").strip() == "123"
+    code = (
+        "from sentiment_api.handlers import api; "
+        "from sentiment_api.settings import get_settings; "
+        "print(get_settings.cache_info().currsize, get_settings().max_text_length)"
+    )
+    assert (
+        run_python(code, MAX_TEXT_LENGTH="123").strip() == "1 123"
+    )  # read at import: a bad value fails the init
 
 
 def test_body_longer_than_any_valid_request_is_413_before_parsing(lambda_context):
-    body = json.dumps({"text": "x", "padding": "y" * api.SETTINGS.max_body_length})
+    body = json.dumps({"text": "x", "padding": "y" * get_settings().max_body_length})
 
     status, headers, payload = call(api_event(body=body), lambda_context)
 
     assert status == 413
     assert_clean_error(status, headers, payload, code="body_too_large")
-    assert str(api.SETTINGS.max_body_length) in payload["error"]
+    assert str(get_settings().max_body_length) in payload["error"]
 
 
 def test_a_text_at_the_cap_in_the_costliest_escaping_fits_the_body_limit(lambda_context):
     # Every code point as a \uXXXX\uXXXX surrogate pair, then base64: the worst valid request.
-    text = "😀" * api.SETTINGS.max_text_length
+    text = "😀" * get_settings().max_text_length
     body = json.dumps({"text": text}, ensure_ascii=True).encode()
 
     status, _, payload = call(api_event(body=body), lambda_context)

@@ -8,7 +8,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sentiment_api.handlers import api
-from sentiment_api.settings import Settings
 from support import FakeLambdaContext, api_event
 
 JSON_VALUES = st.recursive(
@@ -155,16 +154,14 @@ def _emitted(response: dict, stdout: str) -> tuple:
     content_type=st.one_of(st.just("application/json"), st.none(), CONTENT_TYPES),
     base64_flag=st.booleans(),
     # The deployment's default threshold is echoed by both ways: 0, or another of any type
-    settings_=st.sampled_from(
-        [Settings(), Settings(neutral_threshold=1), Settings(neutral_threshold=0.25)]
-    ),
+    settings_=st.sampled_from([{}, {"NEUTRAL_THRESHOLD": "1"}, {"NEUTRAL_THRESHOLD": "0.25"}]),
 )
 def test_fast_path_answers_exactly_as_the_router_would(
-    body, content_type, base64_flag, settings_, monkeypatch, capsys
+    body, content_type, base64_flag, settings_, deployment, monkeypatch, capsys
 ):
     # Given a POST /analyse of any body, under some deployment settings
     event = generated_event("POST", "/analyse", body, content_type, base64_flag)
-    monkeypatch.setattr(api, "SETTINGS", settings_)
+    deployment(**settings_)
     capsys.readouterr()
 
     # When the handler answers it as deployed, and again with the fast path switched off

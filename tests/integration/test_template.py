@@ -9,7 +9,8 @@ from samcli.yamlhelper import yaml_parse
 
 from jobs_support import PREFIXES, policy_statements, resource_path, s3_permissions
 from sentiment_api import storage
-from sentiment_api.handlers import api, jobs, jobs_api, router
+from sentiment_api.handlers import api, jobs, jobs_api
+from sentiment_api.routes.app import ALLOWED_METHODS
 from sentiment_api.settings import DEFAULT_MAX_TEXT_LENGTH, MAX_BATCH_SIZE_LIMIT, Settings
 from support import ROOT, SAM, SAM_ENV, api_event
 
@@ -75,8 +76,8 @@ def test_every_route_of_the_router_is_an_any_event_and_nothing_else(lambda_conte
     events = api_events()
     assert all(e["RestApiId"] == {"Ref": "SentimentApi"} for e in events)
     assert all(e["Method"] == "ANY" for e in events)  # the function answers 405 itself
-    assert {e["Path"] for e in events} == set(router._ALLOWED_METHODS)
-    for path, methods in router._ALLOWED_METHODS.items():
+    assert {e["Path"] for e in events} == set(ALLOWED_METHODS)
+    for path, methods in ALLOWED_METHODS.items():
         for method in methods:
             body = '{"text": "fine"}' if path == "/analyse" else None
             body = '{"texts": ["fine"]}' if path == "/analyse/batch" else body

@@ -42,9 +42,7 @@ from sentiment_api.files import (
     summary,
 )
 from sentiment_api.observability import logger, metrics
-from sentiment_api.settings import Settings
-
-SETTINGS = Settings.from_env()
+from sentiment_api.settings import get_settings
 
 s3 = boto3.client("s3", config=Config(retries={"mode": "standard"}))
 """Created once per execution environment; honours ``AWS_ENDPOINT_URL_S3`` (moto_server)."""
@@ -132,8 +130,9 @@ def run_job(
     results_key, summary_key = storage.output_keys(key)
     started = time.time()
     tally = Tally()
+    settings = get_settings()
     options = JobOptions(
-        neutral_threshold=SETTINGS.neutral_threshold, max_text_length=SETTINGS.max_text_length
+        neutral_threshold=settings.neutral_threshold, max_text_length=settings.max_text_length
     )
     described: dict[str, Any] = {"key": key, "size": size, "etag": etag}
     fmt: str | None = None

@@ -15,29 +15,35 @@ under ``input/`` and reads summaries and presigns gets under ``output/`` (see ``
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from http import HTTPStatus
 from typing import Annotated, Any
 
 import boto3
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
 from sentiment_api import storage
-from sentiment_api.errors import BodyTooLargeError, UnsupportedMediaTypeError
-from sentiment_api.files import CONTENT_TYPES, FORMATS
-from sentiment_api.handlers.api import screen_post_body
-from sentiment_api.handlers.responses import ErrorAnswer, error_response, install_error_handlers
-from sentiment_api.models import JobRequest, JobResponse, JobResults, JobUpload
+from sentiment_api.error_answers import rejected_response
+from sentiment_api.errors import (
+    BodyTooLargeError,
+    InvalidFilenameError,
+    JobNotFoundError,
+    NoBodyError,
+    UnsupportedMediaTypeError,
+)
+from sentiment_api.formats import CONTENT_TYPES, format_of
+from sentiment_api.models.jobs import JobRequest, JobResponse, JobResults, JobUpload
 from sentiment_api.observability import logger, metrics
+from sentiment_api.routes.errors import install_error_handlers
+from sentiment_api.timestamps import iso_utc
+from sentiment_api.web import base_path, screen_post_body
 
 BUCKET = os.environ.get("JOB_BUCKET", "")
 """The job bucket's name (the template sets it)."""
@@ -51,7 +57,6 @@ DOWNLOAD_EXPIRY_S = 3600
 MAX_BODY_LENGTH = 4096
 """The longest request body read, in characters; a valid one is well under 1 KB."""
 
-_NOT_JSON = "The request body must be JSON (Content-Type: application/json)"
 _FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 _ALLOWED_METHODS = {"/jobs": ("POST",), "/jobs/{job_id}": ("GET",)}
 
@@ -77,18 +82,8 @@ app = APIGatewayRestResolver(enable_validation=True)
 install_error_handlers(
     app,
     _ALLOWED_METHODS,
-    missing_body=lambda: error_response(
-        HTTPStatus.BAD_REQUEST, "no_body", 'No request body; send {"filename": ...}'
-    ),
+    missing_body=NoBodyError('No request body; send {"filename": ...}'),
 )
-
-
-class JobNotFoundError(Exception):
-    """No job has this id (HTTP 404)."""
-
-
-class InvalidFilenameError(Exception):
-    """The file name is not a plain name with a supported extension (HTTP 400)."""
 
 
 @app.post("/jobs", summary="Create a job: get a URL to upload a file to analyse")
@@ -113,7 +108,7 @@ def create_job(request: JobRequest) -> Response[JobResponse]:
             for name, value in request.model_dump(exclude={"filename"}).items()
             if value is not None
         },
-        "created_at": _iso(time.time()),
+        "created_at": iso_utc(time.time(), "seconds"),
     }
     storage.put_json(s3, BUCKET, storage.job_key(job_id), job)
     url = s3.generate_presigned_url(
@@ -125,7 +120,7 @@ def create_job(request: JobRequest) -> Response[JobResponse]:
     upload = JobUpload(
         url=url,
         headers={"Content-Type": content_type},
-        expires_at=_iso(time.time() + UPLOAD_EXPIRY_S),
+        expires_at=iso_utc(time.time() + UPLOAD_EXPIRY_S, "seconds"),
     )
     logger.info("Job created", extra={"job_id": job_id, "input_key": key})
     body = JobResponse(status="WAITING_FOR_UPLOAD", upload=upload, **job)
@@ -168,50 +163,28 @@ def get_job(job_id: Annotated[str, Path(description="The job id POST /jobs gave.
             Params={"Bucket": BUCKET, "Key": results_key},
             ExpiresIn=DOWNLOAD_EXPIRY_S,
         )
-        results = JobResults(url=url, expires_at=_iso(time.time() + DOWNLOAD_EXPIRY_S))
+        results = JobResults(
+            url=url, expires_at=iso_utc(time.time() + DOWNLOAD_EXPIRY_S, "seconds")
+        )
     return JobResponse(status=status, summary=summary, results=results, **job)
 
 
 def _format_of(filename: str) -> str:
-    extension = os.path.splitext(filename)[1].lower()
-    if not _FILENAME.fullmatch(filename) or ".." in filename or extension not in FORMATS:
+    fmt = format_of(filename)
+    if not _FILENAME.fullmatch(filename) or ".." in filename or fmt is None:
         raise InvalidFilenameError(
             "The filename must be a plain file name (letters, digits, '.', '_', '-'; up to "
             "200 characters) ending in .txt, .csv or .jsonl"
         )
-    return FORMATS[extension]
+    return fmt
 
 
 def _started(summary: dict[str, Any]) -> float:
     return datetime.fromisoformat(summary["started_at"]).timestamp()
 
 
-def _iso(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
-
-
 def _stage_path() -> str:
-    # "/<stage>" when the stage prefixes the path (an execute-api URL), "" otherwise.
-    return app._get_base_path()
-
-
-@app.exception_handler(JobNotFoundError)
-def _job_not_found(_: JobNotFoundError) -> ErrorAnswer:
-    return error_response(HTTPStatus.NOT_FOUND, "job_not_found", "No job has this id")
-
-
-@app.exception_handler(InvalidFilenameError)
-def _invalid_filename(exc: InvalidFilenameError) -> ErrorAnswer:
-    return error_response(HTTPStatus.BAD_REQUEST, "invalid_filename", str(exc))
-
-
-@app.exception_handler(RequestUnsupportedContentType)
-def _unsupported_media_type(_: Exception) -> ErrorAnswer:
-    return error_response(
-        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
-        _NOT_JSON,
-    )
+    return base_path(app)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
@@ -227,19 +200,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     """
     try:
         event = screen_post_body(event, MAX_BODY_LENGTH)
-    except BodyTooLargeError as exc:
-        return _rejected(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large", str(exc))
-    except UnsupportedMediaTypeError:
-        return _rejected(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", _NOT_JSON)
+    except (BodyTooLargeError, UnsupportedMediaTypeError) as exc:
+        return rejected_response(exc)
     return app.resolve(event, context)
-
-
-def _rejected(status: HTTPStatus, code: str, message: str) -> dict[str, Any]:
-    """A JSON error answer given before the router runs."""
-    logger.info("Request rejected", extra={"status": int(status), "code": code})
-    return {
-        "statusCode": int(status),
-        "multiValueHeaders": {"Content-Type": [content_types.APPLICATION_JSON]},
-        "body": json.dumps({"error": message, "code": code}),
-        "isBase64Encoded": False,
-    }

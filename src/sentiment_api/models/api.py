@@ -1,8 +1,5 @@
-"""Request, response and error bodies of the HTTP API (pydantic v2).
-
-These models are the API's contract: Powertools validates requests and responses against
-them and generates the OpenAPI document from them.
-"""
+"""Request and response bodies of the sentiment API (pydantic v2): its contract. Powertools
+validates requests and responses against them and generates the OpenAPI document from them."""
 
 from __future__ import annotations
 
@@ -11,14 +8,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from sentiment_api.analysis import has_lone_surrogate
+from sentiment_api.surrogates import has_lone_surrogate
 
 
 def _is_none(value: object) -> bool:
     return value is None
 
 
-_OMITTED_IF_NONE = {"exclude_if": _is_none}
+OMITTED_IF_NONE = {"exclude_if": _is_none}
 """Optional response fields appear only when requested, never as null."""
 
 _TEXT_RULES = (
@@ -180,7 +177,7 @@ class AssessmentResult(BaseModel):
     ]
 
 
-_RESPONSE_EXAMPLE = {
+_RESPONSE_EXAMPLE: dict[str, Any] = {
     "input": "The food was great but the service was slow.",
     "sentiment_score": 0.25,
     "sentiment": "positive",
@@ -222,18 +219,18 @@ class AnalyseResponse(BaseModel):
                 "Only with sentences: true when at least one sentence is positive and one is "
                 "negative (Azure AI Language's rule). `sentiment` keeps its meaning."
             ),
-            **_OMITTED_IF_NONE,
+            **OMITTED_IF_NONE,
         ),
     ] = None
     sentences: Annotated[
         list[SentenceResult] | None,
-        Field(description="Only with sentences: each sentence, in text order.", **_OMITTED_IF_NONE),
+        Field(description="Only with sentences: each sentence, in text order.", **OMITTED_IF_NONE),
     ] = None
     assessments: Annotated[
         list[AssessmentResult] | None,
         Field(
             description="Only with explain: the scored expressions, in text order.",
-            **_OMITTED_IF_NONE,
+            **OMITTED_IF_NONE,
         ),
     ] = None
 
@@ -280,104 +277,3 @@ class HealthResponse(BaseModel):
 
     health_check: Literal["OK"] = "OK"
     version: Annotated[str, Field(description="The service's version.")]
-
-
-class ErrorDetail(BaseModel):
-    """One problem found while validating a request body."""
-
-    loc: Annotated[list[str | int], Field(description='Where in the body, e.g. ["text"].')]
-    type: Annotated[str, Field(description="pydantic's error type, e.g. string_type.")]
-    msg: Annotated[str, Field(description="What is wrong, in words.")]
-
-
-class ErrorResponse(BaseModel):
-    """Body of every 4xx and 5xx the function returns."""
-
-    error: Annotated[str, Field(description="What went wrong, for a human.")]
-    code: Annotated[
-        str, Field(description="What went wrong, for a program: a stable snake_case id.")
-    ]
-    details: Annotated[
-        list[ErrorDetail] | None, Field(description="Per-field problems, for validation errors.")
-    ] = None
-
-
-# ---- the jobs API (POST /jobs, GET /jobs/{job_id}) ---------------------------------------------
-
-JobStatus = Literal["WAITING_FOR_UPLOAD", "IN_PROGRESS", "COMPLETED", "FAILED"]
-
-
-class JobRequest(AnalyseOptions):
-    """Body of ``POST /jobs``: the file to be uploaded, and how to analyse it."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"filename": "reviews.csv", "text_column": "review"}]},
-    )
-
-    filename: Annotated[
-        str,
-        Field(
-            description=(
-                "The file's name: letters, digits, '.', '_' and '-' (no path), up to 200 "
-                "characters, ending in .txt, .csv or .jsonl (which sets the format); else a 400."
-            ),
-            examples=["reviews.csv"],
-        ),
-    ]
-    text_column: Annotated[
-        str | None,
-        Field(
-            min_length=1,
-            max_length=200,
-            description="For a .csv: the column holding the text (default `text`).",
-        ),
-    ] = None
-
-
-class JobUpload(BaseModel):
-    """How to upload a job's file: a presigned S3 PUT."""
-
-    url: Annotated[str, Field(description="The presigned URL; PUT the file's bytes to it.")]
-    method: Literal["PUT"] = "PUT"
-    headers: Annotated[
-        dict[str, str],
-        Field(description="Headers the PUT must carry exactly (the signature covers them)."),
-    ]
-    expires_at: Annotated[str, Field(description="When the URL stops working (ISO 8601, UTC).")]
-
-
-class JobResults(BaseModel):
-    """Where a completed job's results are: a presigned S3 GET of the JSON Lines file."""
-
-    url: Annotated[str, Field(description="The presigned URL of the results (JSON Lines).")]
-    expires_at: Annotated[str, Field(description="When the URL stops working (ISO 8601, UTC).")]
-
-
-class JobResponse(BaseModel):
-    """Body of a 201 from ``POST /jobs`` and of a 200 from ``GET /jobs/{job_id}``."""
-
-    job_id: Annotated[str, Field(description="The job's id: 32 hex digits.")]
-    status: Annotated[JobStatus, Field(description="Where the job is.")]
-    filename: str
-    input_key: Annotated[str, Field(description="Where the upload goes in the job bucket.")]
-    options: Annotated[dict[str, Any], Field(description="The options the job runs with.")]
-    created_at: Annotated[str, Field(description="ISO 8601, UTC.")]
-    upload: Annotated[
-        JobUpload | None,
-        Field(description="Only from POST /jobs: how to upload the file.", **_OMITTED_IF_NONE),
-    ] = None
-    summary: Annotated[
-        dict[str, Any] | None,
-        Field(
-            description=(
-                "Once the job has started: its summary (the .summary.json file): counts per "
-                "label and error code, mean score, times, and for a FAILED job its `reason`."
-            ),
-            **_OMITTED_IF_NONE,
-        ),
-    ] = None
-    results: Annotated[
-        JobResults | None,
-        Field(description="Only when COMPLETED: where to get the results.", **_OMITTED_IF_NONE),
-    ] = None

@@ -1,0 +1,88 @@
+"""Request and response bodies of the jobs API (``POST /jobs``, ``GET /jobs/{job_id}``),
+pydantic v2."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sentiment_api.models.api import OMITTED_IF_NONE, AnalyseOptions
+
+JobStatus = Literal["WAITING_FOR_UPLOAD", "IN_PROGRESS", "COMPLETED", "FAILED"]
+
+
+class JobRequest(AnalyseOptions):
+    """Body of ``POST /jobs``: the file to be uploaded, and how to analyse it."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"filename": "reviews.csv", "text_column": "review"}]},
+    )
+
+    filename: Annotated[
+        str,
+        Field(
+            description=(
+                "The file's name: letters, digits, '.', '_' and '-' (no path), up to 200 "
+                "characters, ending in .txt, .csv or .jsonl (which sets the format); else a 400."
+            ),
+            examples=["reviews.csv"],
+        ),
+    ]
+    text_column: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=200,
+            description="For a .csv: the column holding the text (default `text`).",
+        ),
+    ] = None
+
+
+class JobUpload(BaseModel):
+    """How to upload a job's file: a presigned S3 PUT."""
+
+    url: Annotated[str, Field(description="The presigned URL; PUT the file's bytes to it.")]
+    method: Literal["PUT"] = "PUT"
+    headers: Annotated[
+        dict[str, str],
+        Field(description="Headers the PUT must carry exactly (the signature covers them)."),
+    ]
+    expires_at: Annotated[str, Field(description="When the URL stops working (ISO 8601, UTC).")]
+
+
+class JobResults(BaseModel):
+    """Where a completed job's results are: a presigned S3 GET of the JSON Lines file."""
+
+    url: Annotated[str, Field(description="The presigned URL of the results (JSON Lines).")]
+    expires_at: Annotated[str, Field(description="When the URL stops working (ISO 8601, UTC).")]
+
+
+class JobResponse(BaseModel):
+    """Body of a 201 from ``POST /jobs`` and of a 200 from ``GET /jobs/{job_id}``."""
+
+    job_id: Annotated[str, Field(description="The job's id: 32 hex digits.")]
+    status: Annotated[JobStatus, Field(description="Where the job is.")]
+    filename: str
+    input_key: Annotated[str, Field(description="Where the upload goes in the job bucket.")]
+    options: Annotated[dict[str, Any], Field(description="The options the job runs with.")]
+    created_at: Annotated[str, Field(description="ISO 8601, UTC.")]
+    upload: Annotated[
+        JobUpload | None,
+        Field(description="Only from POST /jobs: how to upload the file.", **OMITTED_IF_NONE),
+    ] = None
+    summary: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description=(
+                "Once the job has started: its summary (the .summary.json file): counts per "
+                "label and error code, mean score, times, and for a FAILED job its `reason`."
+            ),
+            **OMITTED_IF_NONE,
+        ),
+    ] = None
+    results: Annotated[
+        JobResults | None,
+        Field(description="Only when COMPLETED: where to get the results.", **OMITTED_IF_NONE),
+    ] = None

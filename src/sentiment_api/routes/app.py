@@ -1,0 +1,25 @@
+"""The sentiment API's Powertools resolver: the analysis routes (a ``Router``, included), the
+documentation routes, and the shared error answers. Requests reach it through
+:func:`sentiment_api.handlers.api.lambda_handler`, which imports this module on first use: a
+plainly valid ``POST /analyse`` never needs it. Every other method on the known paths is a 405
+with an ``Allow`` header; any other path is a 404.
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+from sentiment_api.errors import NoTextError
+from sentiment_api.routes import analyse
+from sentiment_api.routes.docs import META_PATHS, install_docs
+from sentiment_api.routes.errors import install_error_handlers
+from sentiment_api.web import json_loads
+
+ALLOWED_METHODS = {**analyse.ALLOWED_METHODS, **META_PATHS}
+"""The methods of every path the resolver serves; a test holds it to the template's events."""
+
+app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=json_loads)
+"""Resolves every request the fast path of the entry point does not take."""
+app.include_router(analyse.router)
+install_docs(app)
+install_error_handlers(app, ALLOWED_METHODS, missing_body=NoTextError())

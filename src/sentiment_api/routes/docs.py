@@ -1,0 +1,150 @@
+"""The sentiment API's OpenAPI document and its Swagger UI page: the routes' documented error
+answers, ``GET /openapi.json`` and ``GET /docs``, and the post-processing of the document
+Powertools generates."""
+
+from __future__ import annotations
+
+import functools
+import json
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi import swagger_ui
+from aws_lambda_powertools.event_handler.openapi.models import Server
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+
+from sentiment_api import __version__
+from sentiment_api.error_answers import rejection_for
+from sentiment_api.errors import (
+    BodyTooLargeError,
+    InvalidBodyEncodingError,
+    InvalidJsonError,
+    InvalidRequestError,
+    NoTextError,
+    ResponseTooLargeError,
+    UnsupportedMediaTypeError,
+)
+from sentiment_api.models import ErrorResponse
+from sentiment_api.web import LAMBDA_RESPONSE_LIMIT, base_path
+
+OPENAPI_INFO: dict[str, Any] = {
+    "title": "Sentiment API",
+    "version": __version__,
+    "description": (
+        "Lexicon-based sentiment analysis (TextBlob's pattern analyzer, English). Scores: "
+        "polarity (`sentiment_score`) in [-1, 1], subjectivity in [0, 1]. Lengths and offsets "
+        "count Unicode code points. Limits: 5,000 code points per text and 25 texts per batch "
+        "by default. Every error is JSON `{error, code}`; an unknown path is a 404 "
+        "(`not_found`) and an unsupported method a 405 (`method_not_allowed`, with `Allow`)."
+    ),
+}
+"""The document's info, shared by ``GET /openapi.json`` and ``GET /docs``."""
+
+META_PATHS = {"/openapi.json": ("GET",), "/docs": ("GET",)}
+"""The paths this module serves, and their methods (not in the document themselves)."""
+
+
+def error_responses(*examples: Exception) -> dict[int, OpenAPIResponse]:
+    """OpenAPI responses for error answers: each exception's answer (from the error table) is
+    an example under its status."""
+    responses: dict[int, OpenAPIResponse] = {}
+    for exc in examples:
+        rejection = rejection_for(exc)
+        status = rejection.status
+        response = responses.setdefault(
+            int(status),
+            {
+                "description": f"{status.phrase}: see `code`",
+                "content": {"application/json": {"model": ErrorResponse, "examples": {}}},
+            },
+        )
+        response["content"]["application/json"]["examples"][rejection.code] = {
+            "value": {"error": rejection.message, "code": rejection.code}
+        }
+    return responses
+
+
+def post_responses(
+    description: str, model: type, limit_error: Exception, body_limit: int
+) -> dict[int, OpenAPIResponse]:
+    """The responses of a ``POST`` route: 200 with ``model``, and every error, with the
+    messages the function gives at this deployment's limits. ``limit_error`` is the route's
+    own 413; ``body_limit`` its longest body, in characters."""
+    return {
+        200: {"description": description, "content": {"application/json": {"model": model}}},
+        **error_responses(
+            NoTextError(),
+            InvalidJsonError(),
+            InvalidBodyEncodingError(),
+            limit_error,
+            BodyTooLargeError(body_limit + 1, body_limit),
+            ResponseTooLargeError(LAMBDA_RESPONSE_LIMIT + 1, LAMBDA_RESPONSE_LIMIT),
+            UnsupportedMediaTypeError(),
+            InvalidRequestError(
+                "neutral_threshold: Input should be less than or equal to 1", details=[]
+            ),
+        ),
+    }
+
+
+def install_docs(app: APIGatewayRestResolver) -> None:
+    """Add ``GET /openapi.json`` and ``GET /docs`` to ``app``, documenting its routes."""
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi_document() -> Response[str]:
+        """The OpenAPI 3.1 document of this API, with the stage path as its server."""
+        return Response(
+            status_code=HTTPStatus.OK,
+            content_type=content_types.APPLICATION_JSON,
+            body=openapi_json(app, base_path(app)),
+        )
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Response[str]:
+        """Swagger UI for the OpenAPI document, or (``?format=json``, as the UI asks) the
+        document. The page inlines the Swagger UI script and style sheet that Powertools ships
+        in its package: it needs no CDN, so it works offline."""
+        document = openapi_json(app, base_path(app))
+        if (app.current_event.query_string_parameters or {}).get("format") == "json":
+            return Response(HTTPStatus.OK, content_types.APPLICATION_JSON, document)
+        return Response(HTTPStatus.OK, "text/html; charset=utf-8", _swagger_html(document))
+
+
+@functools.cache
+def openapi_json(app: APIGatewayRestResolver, base_path: str) -> str:
+    """Powertools' document for ``app`` served under ``base_path``, less what does not apply.
+
+    With validation on, Powertools declares a 422 of its own ``HTTPValidationError`` shape on
+    every route, and adds that schema and ``ResponseValidationError``. Our 422 bodies are
+    ``ErrorResponse`` (declared per route); routes without a body cannot answer 422 at all.
+
+    Returns:
+        The document as indented JSON text (UTF-8 characters unescaped).
+    """
+    document = app.get_openapi_schema(servers=[Server(url=base_path or "/")], **OPENAPI_INFO)
+    fields = document.model_dump(mode="json", by_alias=True, exclude_none=True)
+    default_422 = {"$ref": "#/components/schemas/HTTPValidationError"}
+    for operations in fields["paths"].values():
+        for operation in operations.values():
+            response = operation["responses"].get("422", {})
+            if response.get("content", {}).get("application/json", {}).get("schema") == default_422:
+                del operation["responses"]["422"]
+    schemas = fields["components"]["schemas"]
+    for unused in ("HTTPValidationError", "ResponseValidationError", "ValidationError"):
+        if f'"#/components/schemas/{unused}"' not in json.dumps(fields):
+            schemas.pop(unused, None)
+    return json.dumps(fields, ensure_ascii=False, indent=2)
+
+
+@functools.cache
+def _swagger_html(document: str) -> str:
+    assets = Path(swagger_ui.__file__).parent
+    return swagger_ui.generate_swagger_html(
+        spec=document.replace("</", "<\\/"),  # no "</script>" inside the page's script
+        swagger_js=(assets / "swagger-ui-bundle.min.js").read_text(encoding="utf-8"),
+        swagger_css=(assets / "swagger-ui.min.css").read_text(encoding="utf-8"),
+        swagger_base_url="",
+        oauth2_config=None,
+    )

@@ -1,0 +1,163 @@
+"""The analysis service behind the HTTP API: which texts it accepts, the deployment's defaults,
+the batch rules, and the ``Analyses`` metric. Shared by the API's fast path and its router; no
+pydantic, no Powertools event handler, no HTTP.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+from sentiment_api.analysis import analyse
+from sentiment_api.errors import NoTextError, TextTooLongError, TooManyTextsError
+from sentiment_api.observability import metrics
+from sentiment_api.settings import get_settings
+from sentiment_api.surrogates import has_lone_surrogate
+
+
+def accepted_text(text: str | None) -> str:
+    """``text`` if the API analyses it.
+
+    Raises:
+        NoTextError: ``text`` is None, empty or whitespace only (400).
+        TextTooLongError: ``text`` has more code points than the deployment's cap (413).
+    """
+    if text is None or not text.strip():
+        raise NoTextError
+    limit = get_settings().max_text_length
+    if len(text) > limit:
+        raise TextTooLongError(len(text), limit)
+    return text
+
+
+def threshold(requested: float | None) -> float:
+    """The neutral threshold of a request: its own, else the deployment's."""
+    return get_settings().neutral_threshold if requested is None else requested
+
+
+def analysed(
+    text: str,
+    *,
+    neutral_threshold: float | None = None,
+    sentences: bool = False,
+    explain: bool = False,
+) -> dict[str, Any]:
+    """Analyse an accepted text, count it in the ``Analyses`` metric (per label), and return
+    the fields of an ``AnalyseResponse``.
+
+    ``neutral_threshold`` None means the deployment's default; the options are those of
+    :func:`~sentiment_api.analysis.analyse`.
+
+    Returns:
+        ``SentimentResult.as_dict()``: ``input``, ``sentiment_score``, ``sentiment``,
+        ``subjectivity``, ``neutral_threshold``, and ``mixed``, ``sentences``,
+        ``assessments`` when asked for.
+
+    Raises:
+        ValueError: ``neutral_threshold`` outside [0, 1] (the request model prevents it).
+    """
+    fields = analyse(
+        text,
+        neutral_threshold=threshold(neutral_threshold),
+        sentences=sentences,
+        explain=explain,
+    ).as_dict()
+    metrics.add_dimension(name="sentiment", value=fields["sentiment"])
+    metrics.add_metric(name="Analyses", unit=MetricUnit.Count, value=1)
+    return fields
+
+
+class BadItemError(Exception):
+    """A batch item that is not a string of Unicode.
+
+    Attributes:
+        code: ``invalid_type`` or ``lone_surrogate``.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+_KINDS = {
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    list: "an array",
+    dict: "an object",
+}
+
+
+def batch_text(item: Any) -> str | None:
+    """The text of a batch item, by the rules ``AnalyseRequest`` applies to ``text``.
+
+    Raises:
+        BadItemError: the item is not a string or null, or holds a lone surrogate.
+    """
+    if item is None or type(item) is str:
+        if item is not None and has_lone_surrogate(item):
+            raise BadItemError(
+                "lone_surrogate", "The text contains a lone UTF-16 surrogate, which is not Unicode"
+            )
+        return item
+    raise BadItemError(
+        "invalid_type", f"The item is {_KINDS.get(type(item), 'not a string')}, not a string"
+    )
+
+
+def analyse_batch(
+    texts: list[Any],
+    *,
+    neutral_threshold: float | None = None,
+    sentences: bool = False,
+    explain: bool = False,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Analyse each text as ``POST /analyse`` would; a bad text is reported, not fatal.
+
+    Returns:
+        ``(results, errors)``: ``results`` holds ``{"index", **analysed fields}`` per analysed
+        text, ``errors`` holds ``{"index", "error", "code"}`` per rejected one; every index is
+        in exactly one list, each in index order. The analysed texts are counted in the
+        ``Analyses`` metric, per label.
+
+    Raises:
+        TooManyTextsError: more texts than the deployment's cap (413).
+    """
+    limit = get_settings().max_batch_size
+    if len(texts) > limit:
+        raise TooManyTextsError(len(texts), limit)
+    chosen = threshold(neutral_threshold)
+    results: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    for index, item in enumerate(texts):
+        try:
+            text = accepted_text(batch_text(item))
+        except NoTextError:
+            errors.append({"index": index, "error": "No text provided", "code": "no_text"})
+            continue
+        except TextTooLongError as exc:
+            errors.append({"index": index, "error": str(exc), "code": "text_too_long"})
+            continue
+        except BadItemError as exc:
+            errors.append({"index": index, "error": str(exc), "code": exc.code})
+            continue
+        result = analyse(text, neutral_threshold=chosen, sentences=sentences, explain=explain)
+        results.append({"index": index, **result.as_dict()})
+    _count_analyses(Counter(result["sentiment"] for result in results))
+    return results, errors
+
+
+def _count_analyses(labels: Counter[str]) -> None:
+    """Add a batch's texts to the ``Analyses`` metric, one EMF record per label: the main
+    ``metrics`` object can carry only one value of the ``sentiment`` dimension."""
+    for label, count in sorted(labels.items()):
+        with single_metric(
+            name="Analyses",
+            unit=MetricUnit.Count,
+            value=count,
+            namespace=metrics.namespace,
+            default_dimensions={"service": metrics.service, **metrics.default_dimensions},
+        ) as metric:
+            metric.add_dimension(name="sentiment", value=label)

@@ -1,0 +1,66 @@
+"""Each Lambda entry point loads only what it needs at import: a fresh interpreter imports the
+handler module, and the test reads ``sys.modules``. What a module loads is what its cold start
+pays for; the layering contracts (``make lint``) say who may import whom, this says what
+third-party code comes along."""
+
+import json
+
+import pytest
+
+from support import run_python
+
+HEAVY = (
+    "textblob",
+    "sentencex",
+    "nltk",
+    "boto3",
+    "pydantic",
+    "aws_lambda_powertools.event_handler",
+)
+
+
+def loaded(module: str) -> dict[str, bool]:
+    """Which of :data:`HEAVY` (or a submodule of one) importing ``module`` loads."""
+    code = (
+        "import json, sys\n"
+        f"import {module}\n"
+        f"heavy = {HEAVY!r}\n"
+        "print(json.dumps({h: any(m == h or m.startswith(h + '.') for m in sys.modules)"
+        " for h in heavy}))"
+    )
+    env = {
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "JOB_BUCKET": "bucket",
+        "AWS_LAMBDA_FUNCTION_NAME": "f",
+    }
+    return json.loads(run_python(code, **env).splitlines()[-1])
+
+
+def test_the_jobs_api_loads_no_analysis_engine():
+    # It validates requests and presigns URLs: no TextBlob, no sentencex, no NLTK
+    modules = loaded("sentiment_api.handlers.jobs_api")
+    assert modules["boto3"] and modules["pydantic"]  # what it does need, so the probe works
+    assert not modules["textblob"] and not modules["sentencex"] and not modules["nltk"]
+
+
+def test_the_api_loads_no_boto3_no_pydantic_no_event_handler():
+    # The fast path answers a plain POST /analyse; the router comes on first use
+    modules = loaded("sentiment_api.handlers.api")
+    assert modules["textblob"] and modules["sentencex"]  # the analysis, loaded at init
+    assert not modules["boto3"]
+    assert not modules["pydantic"] and not modules["aws_lambda_powertools.event_handler"]
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["sentiment_api.error_answers", "sentiment_api.web", "sentiment_api.service"],
+)
+def test_what_the_fast_path_uses_loads_no_pydantic(module):
+    modules = loaded(module)
+    assert not modules["pydantic"] and not modules["aws_lambda_powertools.event_handler"]
+
+
+def test_the_sentiment_job_loads_no_http_layer():
+    modules = loaded("sentiment_api.handlers.jobs")
+    assert modules["boto3"] and modules["textblob"]
+    assert not modules["pydantic"] and not modules["aws_lambda_powertools.event_handler"]
