@@ -23,11 +23,6 @@ ENGINES: tuple[str, ...] = ("textblob", "model")
 """The analysis engines: TextBlob's lexicon, or the trained TF-IDF + logistic regression model
 (:mod:`sentiment_api.model`, see docs/model.md)."""
 
-ECHO_TEXTBLOB_ENGINE = False
-"""Whether a TextBlob result's dict carries ``"engine": "textblob"``. Off until the API's
-response models know the field (phase 2 of issue 11): the router's models would drop it while
-the fast path kept it, and the two paths must answer alike. Model results always carry it."""
-
 EXPLAIN_TOP_N = 10
 """How many n-grams ``explain`` lists with the ``model`` engine: the largest contributions."""
 
@@ -210,8 +205,7 @@ class SentimentResult:
         if self.subjectivity is not None:
             fields["subjectivity"] = self.subjectivity
         fields["neutral_threshold"] = self.neutral_threshold
-        if self.engine != "textblob" or ECHO_TEXTBLOB_ENGINE:
-            fields["engine"] = self.engine
+        fields["engine"] = self.engine
         if self.probabilities is not None:
             fields["probabilities"] = dict(self.probabilities)
         if self.mixed is not None:

@@ -226,8 +226,7 @@ def summary(
             "neutral_threshold": options.neutral_threshold,
             "sentences": options.sentences,
             "explain": options.explain,
-            # As in analyse()'s dicts: TextBlob is named once the API's models carry it.
-            **({"engine": options.engine} if options.engine != "textblob" else {}),
+            "engine": options.engine,
         },
         "documents": tally.documents,
         "results": {label: tally.results[label] for label in ("positive", "neutral", "negative")},

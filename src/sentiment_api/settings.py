@@ -7,6 +7,10 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+ENGINES = ("textblob", "model")
+"""The analysis engines a deployment may default to: the names ``analysis.ENGINES`` accepts
+(a test holds the two equal; this module stays free of the analysis and its model file)."""
+
 DEFAULT_MAX_TEXT_LENGTH = 5_000
 """Default cap on ``text``, in Unicode code points: Amazon Comprehend's and Azure AI Language's
 per-document limits are of this order (5,000 bytes and 5,120 characters)."""
@@ -43,6 +47,8 @@ class Settings:
             and at most ``BATCH_WORK_LIMIT / max_text_length**2``.
         neutral_threshold: default of the request option of that name, 0 to 1: a score with
             ``|score| <= neutral_threshold`` is neutral (env ``NEUTRAL_THRESHOLD``).
+        engine: default of the request option ``engine``, ``"textblob"`` or ``"model"``
+            (env ``ENGINE``; the template's ``Engine`` parameter).
 
     Raises:
         ValueError: when a value is out of range or not a number; the function then fails at
@@ -52,6 +58,7 @@ class Settings:
     max_text_length: int = DEFAULT_MAX_TEXT_LENGTH
     max_batch_size: int = DEFAULT_MAX_BATCH_SIZE
     neutral_threshold: float = 0.0
+    engine: str = "textblob"
 
     def __post_init__(self) -> None:
         for name, value, limit in (
@@ -70,6 +77,8 @@ class Settings:
         if type(threshold) not in (int, float) or not 0 <= threshold <= 1:
             raise ValueError(f"NEUTRAL_THRESHOLD must be a number from 0 to 1, not {threshold!r}")
         object.__setattr__(self, "neutral_threshold", float(threshold))  # echoed as a float
+        if self.engine not in ENGINES:
+            raise ValueError(f"ENGINE must be one of {', '.join(ENGINES)}, not {self.engine!r}")
 
     @property
     def max_body_length(self) -> int:
@@ -114,6 +123,9 @@ class Settings:
             except ValueError:
                 raise ValueError(f"NEUTRAL_THRESHOLD must be a number, not {raw!r}") from None
             values["neutral_threshold"] = threshold
+        raw = env.get("ENGINE")
+        if raw:
+            values["engine"] = raw
         return cls(**values)
 
 

@@ -189,7 +189,11 @@ def test_options_of_the_job_record_reach_the_job(bucket):
     results_key, summary_key = outputs(key)
     expected = expected_records(documents, neutral_threshold=0.4, sentences=True)
     assert parse_jsonl(get_bytes(bucket, results_key).decode()) == expected
-    assert get_json(bucket, summary_key)["options"] == {**options, "explain": False}
+    assert get_json(bucket, summary_key)["options"] == {
+        **options,
+        "explain": False,
+        "engine": "textblob",
+    }
 
     # And the same file elsewhere under input/ has the defaults (no column "text": rejected)
     put(bucket, f"{INPUT}reviews.csv", data)

@@ -15,7 +15,6 @@ import sys
 
 import pytest
 
-from sentiment_api import analysis
 from sentiment_api.analysis import EXPLAIN_TOP_N, analyse, split_sentences
 from sentiment_api.evaluate import load_labelled_sentences
 from sentiment_api.model import MODEL, MODEL_PATH
@@ -200,11 +199,9 @@ def test_sentences_are_scored_alone_with_the_chosen_engine(engine):
     assert ("probabilities" in listed[0]) == (engine == "model")
 
 
-def test_textblob_results_gain_nothing_but_their_engine(monkeypatch):
+def test_textblob_results_gain_nothing_but_their_engine():
     result = analyse("Happy New Year!", explain=True)
     assert result.engine == "textblob"
-    assert "engine" not in result.as_dict()  # until the API's models carry it (phase 2)
-    monkeypatch.setattr(analysis, "ECHO_TEXTBLOB_ENGINE", True)
     fields = result.as_dict()
     assert fields["engine"] == "textblob"
     assert "probabilities" not in fields and "contributions" not in fields

@@ -28,7 +28,7 @@ from sentiment_api.errors import (
     UnsupportedMediaTypeError,
 )
 from sentiment_api.observability import logger, metrics
-from sentiment_api.settings import get_settings
+from sentiment_api.settings import ENGINES, get_settings
 from sentiment_api.surrogates import has_lone_surrogate
 
 if TYPE_CHECKING:
@@ -49,8 +49,9 @@ def _analyse_fast(event: dict[str, Any]) -> dict[str, Any] | None:
     """Answer a plainly valid ``POST /analyse`` without the router, or return None.
 
     "Plainly valid" is what ``AnalyseRequest`` and
-    :func:`~sentiment_api.service.accepted_text` accept: a JSON object whose only field is
-    ``text``, a string of Unicode (no lone surrogate), not blank, within the cap. Anything else
+    :func:`~sentiment_api.service.accepted_text` accept: a JSON object whose fields are
+    ``text``, a string of Unicode (no lone surrogate), not blank, within the cap, and
+    optionally ``engine``, one of the engine names. Anything else
     (no body, base64, bad JSON, any other field or value) returns None and goes through the
     router, whose exception handlers own every error answer. A property test checks that both
     ways give identical responses and metrics.
@@ -68,7 +69,10 @@ def _analyse_fast(event: dict[str, Any]) -> dict[str, Any] | None:
         request = web.json_loads(body)
     except ValueError:
         return None
-    if type(request) is not dict or request.keys() != {"text"}:
+    if type(request) is not dict or request.keys() - {"engine"} != {"text"}:
+        return None
+    engine = request.get("engine")
+    if engine is not None and (type(engine) is not str or engine not in ENGINES):
         return None
     text = request["text"]
     if type(text) is not str or has_lone_surrogate(text):
@@ -77,7 +81,7 @@ def _analyse_fast(event: dict[str, Any]) -> dict[str, Any] | None:
         text = service.accepted_text(text)
     except (NoTextError, TextTooLongError):
         return None
-    return web.proxy_response(HTTPStatus.OK, service.analysed(text))
+    return web.proxy_response(HTTPStatus.OK, service.analysed(text, engine=engine))
 
 
 @functools.cache
