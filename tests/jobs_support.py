@@ -43,6 +43,7 @@ from samcli.yamlhelper import yaml_parse  # noqa: E402
 from sentiment_api.analysis import analyse  # noqa: E402
 from sentiment_api.evaluate import load_labelled_sentences  # noqa: E402
 from sentiment_api.handlers import jobs, jobs_api  # noqa: E402
+from sentiment_api.jobs.settings import get_job_settings  # noqa: E402
 from support import DATA, ROOT, FakeLambdaContext  # noqa: E402
 
 patch_client(jobs.s3)
@@ -135,7 +136,8 @@ def template_bucket_name() -> str:
 @contextlib.contextmanager
 def mocked_job_bucket() -> Iterator[str]:
     """Under ``mock_aws``: the job bucket, created with the template's name pattern, encryption
-    and public access block; yields its name. The jobs API is pointed at it."""
+    and public access block; yields its name. The jobs API is pointed at it (env
+    ``JOB_BUCKET``)."""
     with mock_aws():
         assert jobs.s3.meta.region_name == jobs_api.s3.meta.region_name == REGION
         name = template_bucket_name()
@@ -152,12 +154,29 @@ def mocked_job_bucket() -> Iterator[str]:
             Bucket=name,
             PublicAccessBlockConfiguration=properties["PublicAccessBlockConfiguration"],
         )
-        previous = jobs_api.BUCKET
-        jobs_api.BUCKET = name
-        try:
+        with job_environment(JOB_BUCKET=name):
             yield name
-        finally:
-            jobs_api.BUCKET = previous
+
+
+@contextlib.contextmanager
+def job_environment(**variables: str | None) -> Iterator[None]:
+    """The job functions' environment variables set (None: unset) for the block, their cached
+    settings re-read on entry and on exit."""
+    previous = {name: os.environ.get(name) for name in variables}
+
+    def apply(values: dict[str, str | None]) -> None:
+        for name, value in values.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        get_job_settings.cache_clear()
+
+    apply(variables)
+    try:
+        yield
+    finally:
+        apply(previous)
 
 
 class JobContext(FakeLambdaContext):

@@ -59,6 +59,7 @@ LOCAL_JOB_BUCKET = "sentiment-jobs-local"
 JOBS_EXPECTED_STATUS = {
     "jobs_create.json": 201,
     "jobs_create_bad_filename.json": 400,
+    "jobs_create_too_large.json": 413,
     "jobs_get_unknown.json": 404,
 }
 

@@ -14,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from sentiment_api.errors import (
+    ApiKeyRequiredError,
     BodyTooLargeError,
     InternalError,
     InvalidBodyEncodingError,
@@ -29,6 +30,7 @@ from sentiment_api.errors import (
     TextTooLongError,
     TooManyTextsError,
     UnsupportedMediaTypeError,
+    UploadTooLargeError,
 )
 from sentiment_api.observability import logger, metrics
 from sentiment_api.web import proxy_response
@@ -49,12 +51,14 @@ ERROR_TABLE: dict[type[Exception], tuple[HTTPStatus, str, str | None]] = {
         "The request body is not valid base64-encoded UTF-8",
     ),
     InvalidFilenameError: (HTTPStatus.BAD_REQUEST, "invalid_filename", None),
+    ApiKeyRequiredError: (HTTPStatus.FORBIDDEN, "forbidden", "This API requires an API key"),
     PathNotFoundError: (HTTPStatus.NOT_FOUND, "not_found", "No such path; see GET /docs"),
     JobNotFoundError: (HTTPStatus.NOT_FOUND, "job_not_found", "No job has this id"),
     MethodNotAllowedError: (HTTPStatus.METHOD_NOT_ALLOWED, "method_not_allowed", None),
     TextTooLongError: (HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "text_too_long", None),
     TooManyTextsError: (HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "too_many_texts", None),
     BodyTooLargeError: (HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large", None),
+    UploadTooLargeError: (HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "upload_too_large", None),
     ResponseTooLargeError: (HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "response_too_large", None),
     UnsupportedMediaTypeError: (
         HTTPStatus.UNSUPPORTED_MEDIA_TYPE,

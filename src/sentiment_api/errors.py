@@ -124,11 +124,29 @@ class PathNotFoundError(Exception):
 
 
 class JobNotFoundError(Exception):
-    """No job has this id (HTTP 404)."""
+    """No job has this id, or the caller may not see it (HTTP 404)."""
 
 
 class InvalidFilenameError(Exception):
     """The file name is not a plain name with a supported extension (HTTP 400)."""
+
+
+class UploadTooLargeError(Exception):
+    """A job's declared file size is over the deployment's cap (HTTP 413).
+
+    Attributes:
+        size: the declared size, in bytes.
+        limit: the cap (``MAX_UPLOAD_BYTES``), in bytes.
+    """
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"The file is {size} bytes; the limit is {limit} bytes. Split it")
+        self.size = size
+        self.limit = limit
+
+
+class ApiKeyRequiredError(Exception):
+    """The deployment requires an API key and the request carried none (HTTP 403)."""
 
 
 class InternalError(Exception):

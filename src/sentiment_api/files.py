@@ -37,9 +37,12 @@ from typing import IO, Any, BinaryIO
 
 from sentiment_api.analysis import analyse
 from sentiment_api.errors import TextTooLongError
+
+# Re-exported: the format rule lives in the light formats module, which the jobs API uses.
 from sentiment_api.formats import CONTENT_TYPES as CONTENT_TYPES
 from sentiment_api.formats import FORMATS as FORMATS
-from sentiment_api.formats import extension_of, format_of
+from sentiment_api.formats import FileRejectedError as FileRejectedError
+from sentiment_api.formats import file_format as file_format
 from sentiment_api.surrogates import has_lone_surrogate
 from sentiment_api.timestamps import iso_utc
 
@@ -49,20 +52,6 @@ a ``text_too_long`` (``.txt``) or ``line_too_long`` (``.jsonl``) document, or fa
 file (its records cannot be told apart without reading the line)."""
 
 _BOM = b"\xef\xbb\xbf"
-
-
-class FileRejectedError(Exception):
-    """The file as a whole cannot be analysed; the job ends ``FAILED`` with this reason.
-
-    Attributes:
-        code: ``unsupported_format``, ``not_utf8``, ``empty_file``, ``missing_text_column``,
-            ``line_too_long`` or ``malformed_csv`` from this module; the job adds
-            ``input_missing``, ``file_too_large``, ``timed_out`` and ``internal_error``.
-    """
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,22 +96,6 @@ class Tally:
         """Mean ``sentiment_score`` of the analysed documents, None if there were none."""
         analysed = sum(self.results.values())
         return round(self.score_sum / analysed, 6) if analysed else None
-
-
-def file_format(name: str) -> str:
-    """The format (``txt``, ``csv``, ``jsonl``) a file name's extension stands for.
-
-    Raises:
-        FileRejectedError: ``unsupported_format`` for any other extension.
-    """
-    fmt = format_of(name)
-    if fmt is None:
-        suffix = extension_of(name)
-        raise FileRejectedError(
-            "unsupported_format",
-            f"Unsupported file extension {suffix or '(none)'!r}; use .txt, .csv or .jsonl",
-        )
-    return fmt
 
 
 def analyse_stream(

@@ -1,5 +1,7 @@
-"""The file formats a job accepts, by extension: light enough for the jobs API function, which
-checks a file name before anything is uploaded, to import without the analysis engine."""
+"""The file formats of whole-file analysis, and the one rule that picks a file's format from
+its name. A light module (no TextBlob, no sentencex): the jobs API checks names and media
+types with it without loading the analysis; :mod:`sentiment_api.files` re-exports it.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +14,31 @@ CONTENT_TYPES = {"txt": "text/plain", "csv": "text/csv", "jsonl": "application/x
 """The media type of each format, as uploads declare it."""
 
 
-def format_of(name: str) -> str | None:
-    """The format (``txt``, ``csv``, ``jsonl``) of a file name's extension (any case), or None
-    for any other extension or none. ``name`` may be a path or an S3 key (``/``-separated)."""
-    return FORMATS.get(PurePosixPath(name).suffix.lower())
+class FileRejectedError(Exception):
+    """The file as a whole cannot be analysed; the job ends ``FAILED`` with this reason.
+
+    Attributes:
+        code: ``unsupported_format`` from this module; ``not_utf8``, ``empty_file``,
+            ``missing_text_column``, ``line_too_long`` or ``malformed_csv`` from
+            :mod:`sentiment_api.files`; the job adds ``input_missing``, ``file_too_large``,
+            ``timed_out`` and ``internal_error``.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
-def extension_of(name: str) -> str:
-    """The extension of ``name`` as :func:`format_of` reads it, lower case ("" for none)."""
-    return PurePosixPath(name).suffix.lower()
+def file_format(name: str) -> str:
+    """The format (``txt``, ``csv``, ``jsonl``) a file name's extension stands for.
+
+    Raises:
+        FileRejectedError: ``unsupported_format`` for any other extension.
+    """
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix not in FORMATS:
+        raise FileRejectedError(
+            "unsupported_format",
+            f"Unsupported file extension {suffix or '(none)'!r}; use .txt, .csv or .jsonl",
+        )
+    return FORMATS[suffix]

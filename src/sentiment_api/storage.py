@@ -1,4 +1,5 @@
-"""The job bucket's layout, and the few S3 calls both job functions make (boto3).
+"""The job bucket's layout, and :class:`JobStore`, the data-access layer that owns the S3
+client of both job functions: every S3 call of a job goes through it.
 
 Keys (one bucket, three prefixes, each function's IAM policy scoped to the ones it needs):
 
@@ -11,8 +12,10 @@ Keys (one bucket, three prefixes, each function's IAM policy scoped to the ones 
 - ``jobs/<job id>.json``: the job record the jobs API writes at ``POST /jobs`` (file name and
   options), which the sentiment job reads.
 
-Only :mod:`sentiment_api.handlers.jobs` and :mod:`sentiment_api.handlers.jobs_api` import this
-module; the sentiment API function never imports boto3.
+Only the job functions (:mod:`sentiment_api.handlers.jobs`, :mod:`sentiment_api.handlers.jobs_api`
+and the :mod:`sentiment_api.jobs` package) import this module; the sentiment API function never
+imports boto3. The store takes a client the caller made (the handler module, once per execution
+environment; the tests, a moto one) and never creates one.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from typing import Any
+from typing import Any, BinaryIO
 
 INPUT_PREFIX = "input/"
 OUTPUT_PREFIX = "output/"
@@ -76,7 +79,8 @@ def get_json(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
         body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     except s3.exceptions.NoSuchKey:
         return None
-    return json.loads(body)
+    value: dict[str, Any] = json.loads(body)
+    return value
 
 
 def put_json(s3: Any, bucket: str, key: str, value: dict[str, Any]) -> None:
@@ -87,3 +91,103 @@ def put_json(s3: Any, bucket: str, key: str, value: dict[str, Any]) -> None:
         Body=json.dumps(value, ensure_ascii=False, indent=2).encode(),
         ContentType="application/json",
     )
+
+
+class InputMissingError(Exception):
+    """The input object is not (or no longer) in the bucket."""
+
+
+class JobStore:
+    """The job bucket, as the job functions use it: job records, summaries, inputs, results
+    and presigned URLs. Keys follow the layout above.
+
+    Args:
+        s3: a boto3 S3 client (SigV4 for presigning; the jobs API's is, see ``jobs_api.py``).
+        bucket: the job bucket's name.
+
+    Every method may raise ``botocore.exceptions.ClientError`` or ``BotoCoreError`` for an S3
+    failure other than the ones it documents.
+    """
+
+    def __init__(self, s3: Any, bucket: str) -> None:
+        self.s3 = s3
+        self.bucket = bucket
+
+    # ---- job records and summaries ------------------------------------------------------------
+
+    def put_job(self, job: dict[str, Any]) -> None:
+        """Store the record of job ``job["job_id"]`` at ``jobs/<job id>.json``."""
+        put_json(self.s3, self.bucket, job_key(job["job_id"]), job)
+
+    def get_job(self, job_id: str) -> dict[str, Any] | None:
+        """The record of ``job_id``, or None if there is none."""
+        return get_json(self.s3, self.bucket, job_key(job_id))
+
+    def put_summary(self, input_key: str, summary: dict[str, Any]) -> None:
+        """Store the summary of input ``input_key`` beside its results."""
+        put_json(self.s3, self.bucket, output_keys(input_key)[1], summary)
+
+    def get_summary(self, input_key: str) -> dict[str, Any] | None:
+        """The summary of input ``input_key``, or None if its job has not started."""
+        return get_json(self.s3, self.bucket, output_keys(input_key)[1])
+
+    # ---- inputs and results -------------------------------------------------------------------
+
+    def open_input(self, key: str) -> tuple[BinaryIO, int, str]:
+        """``(body, size in bytes, ETag without quotes)`` of input object ``key``; ``body`` is
+        botocore's streaming body (``read(n)``), read once.
+
+        Raises:
+            InputMissingError: there is no such object.
+        """
+        try:
+            obj = self.s3.get_object(Bucket=self.bucket, Key=key)
+        except self.s3.exceptions.NoSuchKey:
+            raise InputMissingError(key) from None
+        return obj["Body"], obj["ContentLength"], obj["ETag"].strip('"')
+
+    def upload_results(self, input_key: str, path: str, content_type: str) -> None:
+        """Upload the results file at local ``path`` for input ``input_key`` (multipart above
+        boto3's 8 MB threshold, so any size fits in bounded memory)."""
+        self.s3.upload_file(
+            path, self.bucket, output_keys(input_key)[0], ExtraArgs={"ContentType": content_type}
+        )
+
+    def delete_results(self, input_key: str) -> None:
+        """Delete the results of input ``input_key``, if any (S3 deletes idempotently)."""
+        self.s3.delete_object(Bucket=self.bucket, Key=output_keys(input_key)[0])
+
+    # ---- presigned URLs -----------------------------------------------------------------------
+
+    def presign_upload(self, key: str, content_type: str, size: int, expires_in: int) -> str:
+        """A presigned S3 ``PUT`` of ``key`` that S3 accepts once, with exactly ``size`` bytes
+        of ``content_type``, for ``expires_in`` seconds.
+
+        ``Content-Length``, ``Content-Type`` and ``If-None-Match: *`` are signed headers
+        (``X-Amz-SignedHeaders``): a request with another length or type does not match the
+        signature, and S3's conditional write refuses a second PUT to the key with 412
+        ``PreconditionFailed`` (S3 User Guide, "Conditional writes").
+        """
+        url: str = self.s3.generate_presigned_url(
+            "put_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ContentType": content_type,
+                "ContentLength": size,
+                "IfNoneMatch": "*",
+            },
+            ExpiresIn=expires_in,
+            HttpMethod="PUT",
+        )
+        return url
+
+    def presign_results(self, input_key: str, expires_in: int) -> str:
+        """A presigned S3 ``GET`` of the results of input ``input_key``, for ``expires_in``
+        seconds."""
+        url: str = self.s3.generate_presigned_url(
+            "get_object",
+            Params={"Bucket": self.bucket, "Key": output_keys(input_key)[0]},
+            ExpiresIn=expires_in,
+        )
+        return url

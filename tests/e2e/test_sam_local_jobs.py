@@ -15,6 +15,7 @@ import hashlib
 import io
 import json
 import subprocess
+import urllib.error
 import urllib.request
 from collections import Counter
 from urllib.parse import quote_plus, unquote_plus, urlsplit
@@ -76,8 +77,18 @@ def s3_event(tmp_path, key, body):
     return path
 
 
+def create_event(tmp_path, size):
+    """POST /jobs, from its fixture, declaring ``size`` bytes."""
+    event = load_event("jobs_create.json")
+    event["body"] = json.dumps({**json.loads(event["body"]), "size": size})
+    path = tmp_path / "jobs_create.json"
+    path.write_text(json.dumps(event))
+    return path
+
+
 def job_event(tmp_path, job_id):
-    """GET /jobs/{job_id}, from the fixture for an unknown id."""
+    """GET /jobs/{job_id}, from the fixture for an unknown id (with the API key id of the
+    fixture that creates jobs, so the job is the caller's)."""
     event = load_event("jobs_get_unknown.json")
     unknown = event["pathParameters"]["job_id"]
     event["path"] = event["path"].replace(unknown, job_id)
@@ -192,8 +203,10 @@ def presigned_request(url, local_s3, *, method="GET", data=None, headers=None):
 
 
 def test_jobs_api_takes_a_file_from_upload_to_results(local_s3, labelled, tmp_path):
-    # Given a job created through the jobs API, for a .csv whose text is in column "review"
-    created = sam_invoke("JobsFunction", EVENTS / "jobs_create.json", local_s3)
+    # Given a job created through the jobs API, for a .csv whose text is in column "review",
+    # declaring the file's size (the fixture's request, with this file's size)
+    body = encode(labelled, "csv", text_column="review")
+    created = sam_invoke("JobsFunction", create_event(tmp_path, len(body)), local_s3)
     assert created["statusCode"] == 201
     job = json.loads(created["body"])
     job_id, key = job["job_id"], job["input_key"]
@@ -201,15 +214,25 @@ def test_jobs_api_takes_a_file_from_upload_to_results(local_s3, labelled, tmp_pa
     assert key == f"input/{job_id}/reviews.csv"
     assert job["options"]["text_column"] == "review"
     assert created["multiValueHeaders"]["Location"] == [f"/prod/jobs/{job_id}"]
-    assert job["upload"]["headers"] == {"Content-Type": "text/csv"}
+    assert job["upload"]["headers"] == {
+        "Content-Length": str(len(body)),
+        "Content-Type": "text/csv",
+        "If-None-Match": "*",
+    }
 
     # When the client PUTs the file to the presigned URL with the headers given
-    body = encode(labelled, "csv", text_column="review")
     put = presigned_request(
         job["upload"]["url"], local_s3, method="PUT", data=body, headers=job["upload"]["headers"]
     )
     with urllib.request.urlopen(put, timeout=60) as answer:
         assert answer.status == 200
+    # (and a second PUT to the same URL is refused: one upload, one job)
+    again = presigned_request(
+        job["upload"]["url"], local_s3, method="PUT", data=body, headers=job["upload"]["headers"]
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(again, timeout=60)
+    assert refused.value.code == 412
     # ... and S3 notifies SentimentJobFunction (here: sam local invoke with that event)
     ran = sam_invoke("SentimentJobFunction", s3_event(tmp_path, key, body), local_s3)
     assert [(j["key"], j["status"]) for j in ran["jobs"]] == [(key, "COMPLETED")]

@@ -31,6 +31,8 @@ from jobs_support import (
 )
 from sentiment_api import storage
 from sentiment_api.__main__ import main
+from sentiment_api.jobs import runner
+from support import run_python
 
 RESULTS_TYPE = "application/x-ndjson; charset=utf-8"
 
@@ -252,9 +254,10 @@ def test_folders_and_keys_outside_input_are_skipped(bucket, key):
 
 
 def test_a_file_too_large_for_the_time_left_fails_before_it_is_read(bucket):
-    # Given a 2 MB upload, and a second left of the invocation (the job counts on 1 MB/s)
+    # Given an upload of 2 s of the worst-case rate, and a second left of the invocation
     key = f"{INPUT}large.txt"
-    put(bucket, key, txt_bytes(["Great food."] * 200_000)[:2_000_000])
+    size = 2 * runner.MIN_BYTES_PER_S
+    put(bucket, key, txt_bytes(["Great food."] * size)[:size])
 
     answer = run(bucket, key, context=JobContext(seconds_left=1))
 
@@ -264,9 +267,27 @@ def test_a_file_too_large_for_the_time_left_fails_before_it_is_read(bucket):
     assert keys_under(bucket, OUTPUT) == [outputs(key)[1]]
 
 
+def test_the_size_guard_counts_on_the_worst_case_rate(bucket):
+    # Worst-case text runs near 0.2 MB/s (README); the guard must not assume the average
+    assert runner.MIN_BYTES_PER_S <= 250_000
+    # Given a file that the worst-case rate reads in 10 s, and 11 s left (10 % kept in reserve);
+    # one line longer than any text, so that it is quick to read whatever the machine
+    key = f"{INPUT}texts.txt"
+    size = 10 * runner.MIN_BYTES_PER_S
+    put(bucket, key, b"x" * (size - 1) + b"\n")
+
+    answer = run(bucket, key, context=JobContext(seconds_left=11.2))
+
+    assert answer["jobs"][0]["status"] == "COMPLETED"
+    # And with 10 s left (9 s before the margin) it is too large
+    answer = run(bucket, key, context=JobContext(seconds_left=10))
+    assert get_json(bucket, outputs(key)[1])["code"] == "file_too_large"
+
+
 class SteppingClock:
-    """A stand-in for the ``time`` module in ``jobs``: each ``monotonic()`` is a second later,
-    so the job's deadline comes after a known number of reads, whatever the machine's speed."""
+    """A stand-in for the ``time`` module in ``jobs.runner``: each ``monotonic()`` is a second
+    later, so the job's deadline comes after a known number of reads, whatever the machine's
+    speed."""
 
     def __init__(self) -> None:
         self.now = 0.0
@@ -285,7 +306,7 @@ def test_a_job_that_runs_out_of_time_stops_and_fails_timed_out(bucket, monkeypat
     data, _ = labelled_file("txt", "amazon")
     key = f"{INPUT}texts.txt"
     put(bucket, key, data)
-    monkeypatch.setattr(jobs, "time", SteppingClock())
+    monkeypatch.setattr(runner, "time", SteppingClock())
 
     answer = run(bucket, key, context=JobContext(seconds_left=100))
 
@@ -413,3 +434,36 @@ def test_the_command_line_writes_what_the_job_writes_for_the_same_bytes(bucket, 
     assert {k: from_job[k] for k in same} == {k: from_cli[k] for k in same}
     assert from_job["errors"]  # the errors are part of what is compared
     assert from_job["input"]["size"] == from_cli["input"]["size"] == len(data)
+
+
+# ---- tracing ---------------------------------------------------------------------------------
+
+
+def decorators(handler) -> list[str]:
+    """The wrappers around ``handler``, outermost first, by the qualified name of their code
+    (``functools.wraps`` copies the handler's name onto each wrapper, not its code's)."""
+    names = []
+    while hasattr(handler, "__wrapped__"):
+        names.append(handler.__code__.co_qualname)
+        handler = handler.__wrapped__
+    return names
+
+
+@pytest.mark.parametrize("module", ["jobs", "jobs_api"])
+def test_both_job_functions_are_traced_in_the_cookbooks_order(module):
+    from sentiment_api.handlers import jobs_api
+
+    handler = {"jobs": jobs, "jobs_api": jobs_api}[module].lambda_handler
+
+    assert decorators(handler) == [
+        "Logger.inject_lambda_context.<locals>.decorate",
+        "BaseProvider.log_metrics.<locals>.decorate",
+        "Tracer.capture_lambda_handler.<locals>.decorate",
+    ]
+
+
+def test_the_api_function_loads_no_x_ray_sdk_and_the_job_functions_do():
+    code = "import sys\nfrom sentiment_api.handlers import {}\nprint('aws_xray_sdk' in sys.modules)"
+    env = {"AWS_DEFAULT_REGION": "eu-west-1"}
+    assert run_python(code.format("api"), **env).strip() == "False"
+    assert run_python(code.format("jobs"), **env).strip() == "True"

@@ -21,6 +21,7 @@ from jobs_support import (
     expected_counts,
     expected_records,
     get_json,
+    job_environment,
     jobs,
     jobs_api,
     keys_under,
@@ -31,7 +32,18 @@ from jobs_support import (
 )
 from sentiment_api import storage
 from sentiment_api.files import CONTENT_TYPES, JobOptions, Tally, summary
-from support import FakeLambdaContext, api_event, assert_clean_error, run_python
+from sentiment_api.jobs.settings import get_job_settings
+from support import (
+    JOBS_EXPECTED_STATUS,
+    FakeLambdaContext,
+    api_event,
+    assert_clean_error,
+    load_event,
+    run_python,
+)
+
+KEY_ID = "kxw9example1"
+"""An API key id, as API Gateway puts it in ``requestContext.identity.apiKeyId``."""
 
 
 @pytest.fixture
@@ -40,10 +52,12 @@ def bucket():
         yield name
 
 
-def call(method: str, path: str, body: str | None = None, *, headers=None):
-    """One request as API Gateway (REST, stage ``prod``) passes it: (status, headers, body)."""
+def call(method: str, path: str, body: str | None = None, *, headers=None, api_key_id=None):
+    """One request as API Gateway (REST, stage ``prod``) passes it: (status, headers, body);
+    ``api_key_id`` is the id of the API key it was made with, if any."""
     event = api_event(method, path, body, headers=headers)
     event["requestContext"]["path"] = f"/prod{path}"
+    event["requestContext"]["identity"]["apiKeyId"] = api_key_id
     if path.startswith("/jobs/"):
         event["resource"] = event["requestContext"]["resourcePath"] = "/jobs/{job_id}"
         event["pathParameters"] = {"job_id": path.removeprefix("/jobs/")}
@@ -52,15 +66,17 @@ def call(method: str, path: str, body: str | None = None, *, headers=None):
     return response["statusCode"], response_headers, json.loads(response["body"])
 
 
-def create(**request) -> dict:
-    status, headers, body = call("POST", "/jobs", json.dumps(request))
+def create(api_key_id: str | None = None, **request) -> dict:
+    """POST /jobs (a ``size`` of 1,000 bytes unless given); the 201's body."""
+    request.setdefault("size", 1000)
+    status, headers, body = call("POST", "/jobs", json.dumps(request), api_key_id=api_key_id)
     assert status == 201, body
     assert headers["location"] == [f"/prod/jobs/{body['job_id']}"]
     return body
 
 
-def get(job_id: str) -> dict:
-    status, _, body = call("GET", f"/jobs/{job_id}")
+def get(job_id: str, api_key_id: str | None = None) -> dict:
+    status, _, body = call("GET", f"/jobs/{job_id}", api_key_id=api_key_id)
     assert status == 200, body
     return body
 
@@ -97,7 +113,7 @@ def test_a_job_from_post_to_downloaded_results(bucket, fmt, request_options, ana
 
     # When a job is created
     before = time.time()
-    job = create(filename=filename, **request_options)
+    job = create(filename=filename, size=len(data), **request_options)
     after = time.time()
 
     # Then it has an id, its upload key under the template's input/ prefix, its options
@@ -106,15 +122,21 @@ def test_a_job_from_post_to_downloaded_results(bucket, fmt, request_options, ana
     assert job["status"] == "WAITING_FOR_UPLOAD"
     assert (job["filename"], job["input_key"]) == (filename, f"{INPUT}{job_id}/{filename}")
     assert job["options"] == {"sentences": False, "explain": False, **request_options}
+    assert job["size"] == len(data)
     assert get_json(bucket, f"{JOBS}{job_id}.json")["options"] == job["options"]
-    # And a presigned SigV4 PUT, valid 15 minutes, with the Content-Type under the signature
+    # And a presigned SigV4 PUT, valid 15 minutes, with the size, the Content-Type and
+    # If-None-Match: * under the signature
     upload = job["upload"]
     assert upload["method"] == "PUT"
-    assert upload["headers"] == {"Content-Type": CONTENT_TYPES[fmt]}
+    assert upload["headers"] == {
+        "Content-Length": str(len(data)),
+        "Content-Type": CONTENT_TYPES[fmt],
+        "If-None-Match": "*",
+    }
     signed = query(upload["url"])
     assert signed["X-Amz-Algorithm"] == "AWS4-HMAC-SHA256"
     assert signed["X-Amz-Expires"] == "900"
-    assert "content-type" in signed["X-Amz-SignedHeaders"].split(";")
+    assert signed["X-Amz-SignedHeaders"] == "content-length;content-type;host;if-none-match"
     assert urlsplit(upload["url"]).path.endswith(f"/{job['input_key']}")
     assert int(before) + 900 <= iso(upload["expires_at"]) <= after + 900
     assert "summary" not in job and "results" not in job
@@ -199,7 +221,8 @@ def test_a_job_in_progress_past_the_functions_timeout_is_reported_failed(
 ):
     # Given a job whose summary says IN_PROGRESS since JOB_TIMEOUT_SECONDS + 60 s +/- 2 minutes
     job = create(filename="reviews.txt")
-    started = time.time() - (jobs_api.JOB_TIMEOUT_S + 60 + age_beyond_timeout)
+    timeout = get_job_settings().job_timeout_s
+    started = time.time() - (timeout + 60 + age_beyond_timeout)
     fields = summary(
         status="IN_PROGRESS",
         tally=Tally(),
@@ -217,14 +240,14 @@ def test_a_job_in_progress_past_the_functions_timeout_is_reported_failed(
     assert "results" not in answer
     if status == "FAILED":  # the function died without a word: its timeout is why
         assert answer["summary"]["code"] == "timed_out"
-        assert str(jobs_api.JOB_TIMEOUT_S) in answer["summary"]["reason"]
+        assert str(timeout) in answer["summary"]["reason"]
 
 
 def test_a_failed_job_shows_why(bucket):
     # Given a job for a CSV whose text is in "review", and a CSV without that column
-    job = create(filename="reviews.csv", text_column="review")
-    upload = job["upload"]
     data = b"text,label\r\nGreat food.,1\r\n"
+    job = create(filename="reviews.csv", size=len(data), text_column="review")
+    upload = job["upload"]
     assert requests.put(upload["url"], data=data, headers=upload["headers"], timeout=10).ok
 
     run_job(bucket, job["input_key"])
@@ -241,19 +264,19 @@ def test_a_failed_job_shows_why(bucket):
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
-        ({"filename": "../etc/passwd.txt"}, 400, "invalid_filename"),
-        ({"filename": "a/b.txt"}, 400, "invalid_filename"),
-        ({"filename": "a\\b.txt"}, 400, "invalid_filename"),
-        ({"filename": "a..txt"}, 400, "invalid_filename"),
-        ({"filename": ".hidden.txt"}, 400, "invalid_filename"),
-        ({"filename": "reviews.pdf"}, 400, "invalid_filename"),
-        ({"filename": "reviews"}, 400, "invalid_filename"),
-        ({"filename": "résumé.txt"}, 400, "invalid_filename"),
-        ({"filename": "x" * 197 + ".txt"}, 400, "invalid_filename"),  # 201 characters
-        ({"filename": "reviews.txt", "text_column": "review"}, 400, "invalid_filename"),
-        ({"filename": "reviews.csv", "neutral_threshold": 2}, 422, "validation_error"),
-        ({"filename": "reviews.csv", "text_column": ""}, 422, "validation_error"),
-        ({"filename": "reviews.csv", "colour": "red"}, 422, "validation_error"),
+        ({"filename": "../etc/passwd.txt", "size": 10}, 400, "invalid_filename"),
+        ({"filename": "a/b.txt", "size": 10}, 400, "invalid_filename"),
+        ({"filename": "a\\b.txt", "size": 10}, 400, "invalid_filename"),
+        ({"filename": "a..txt", "size": 10}, 400, "invalid_filename"),
+        ({"filename": ".hidden.txt", "size": 10}, 400, "invalid_filename"),
+        ({"filename": "reviews.pdf", "size": 10}, 400, "invalid_filename"),
+        ({"filename": "reviews", "size": 10}, 400, "invalid_filename"),
+        ({"filename": "résumé.txt", "size": 10}, 400, "invalid_filename"),
+        ({"filename": "x" * 197 + ".txt", "size": 10}, 400, "invalid_filename"),  # 201 characters
+        ({"filename": "reviews.txt", "size": 10, "text_column": "review"}, 400, "invalid_filename"),
+        ({"filename": "reviews.csv", "size": 10, "neutral_threshold": 2}, 422, "validation_error"),
+        ({"filename": "reviews.csv", "size": 10, "text_column": ""}, 422, "validation_error"),
+        ({"filename": "reviews.csv", "size": 10, "colour": "red"}, 422, "validation_error"),
         ({"filename": 5}, 422, "validation_error"),
         ({}, 422, "validation_error"),
         ([], 422, "validation_error"),
@@ -278,7 +301,7 @@ def test_the_longest_filename_is_accepted():
 
 
 def test_a_body_over_4096_characters_is_413_unread(bucket):
-    small = '{"filename": "reviews.txt"}'
+    small = '{"filename": "reviews.txt", "size": 10}'
     at_limit = small + " " * (jobs_api.MAX_BODY_LENGTH - len(small))
 
     assert call("POST", "/jobs", at_limit)[0] == 201
@@ -310,7 +333,7 @@ def test_a_body_declared_as_anything_but_json_is_415(bucket, content_type, body)
 @pytest.mark.parametrize("headers", [{"Content-Type": "Application/JSON; charset=UTF-8"}, {}])
 def test_json_in_any_case_or_undeclared_is_json(bucket, headers):
     # media types are case-insensitive (RFC 9110, 8.3.1); no Content-Type is taken as JSON
-    answer = call("POST", "/jobs", '{"filename": "reviews.txt"}', headers=headers)
+    answer = call("POST", "/jobs", '{"filename": "reviews.txt", "size": 10}', headers=headers)
 
     assert answer[0] == 201, answer
 
@@ -348,3 +371,168 @@ def test_unknown_or_malformed_job_ids_are_404(bucket, job_id):
 
     assert answer[0] == 404
     assert_clean_error(*answer, code="job_not_found")
+
+
+# ---- the declared size (issue 14) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "size", [None, 0, -1, "10", 10.0, 1.5, True, [10]], ids=lambda size: repr(size)
+)
+def test_size_is_a_required_integer_of_at_least_one_byte(bucket, size):
+    request = {"filename": "reviews.txt"} | ({} if size is None else {"size": size})
+
+    answer = call("POST", "/jobs", json.dumps(request))
+
+    assert answer[0] == 422
+    assert_clean_error(*answer, code="validation_error")
+    assert [detail["loc"][-1] for detail in answer[2]["details"]] == ["size"]
+    assert keys_under(bucket, "") == []
+
+
+def test_one_byte_is_a_file():
+    with mocked_job_bucket():
+        assert create(filename="reviews.txt", size=1)["upload"]["headers"]["Content-Length"] == "1"
+
+
+@pytest.mark.parametrize(("limit", "default"), [("1000", False), (None, True)])
+def test_a_size_over_max_upload_bytes_is_413_and_creates_nothing(bucket, limit, default):
+    with job_environment(MAX_UPLOAD_BYTES=limit):
+        cap = get_job_settings().max_upload_bytes
+        assert (cap == 100_000_000) == default
+        assert create(filename="reviews.txt", size=cap)["size"] == cap
+        before = keys_under(bucket, "")
+
+        answer = call("POST", "/jobs", json.dumps({"filename": "reviews.txt", "size": cap + 1}))
+
+    assert answer[0] == 413
+    assert_clean_error(*answer, code="upload_too_large")
+    assert str(cap) in answer[2]["error"]
+    assert keys_under(bucket, "") == before
+
+
+def test_the_upload_is_single_use_s3_refuses_a_second_put(bucket):
+    # One job, one run: S3 notifies the job function of every successful PUT.
+    data = b"Great food.\n"
+    job = create(filename="reviews.txt", size=len(data))
+    upload = job["upload"]
+
+    first = requests.put(upload["url"], data=data, headers=upload["headers"], timeout=10)
+    second = requests.put(
+        upload["url"], data=b"Awful food\n", headers=upload["headers"], timeout=10
+    )
+
+    assert first.status_code == 200, first.text
+    assert second.status_code == 412 and "PreconditionFailed" in second.text
+    assert get_bytes_of(bucket, job["input_key"]) == data
+
+
+def test_the_upload_url_signs_the_size_type_and_if_none_match(bucket):
+    # moto does not check signatures, so S3's refusal of another length is not tested through
+    # it: what S3 checks is that these headers are signed, with these values.
+    job = create(filename="reviews.jsonl", size=12345)
+    upload = job["upload"]
+
+    signed = query(upload["url"])["X-Amz-SignedHeaders"].split(";")
+    assert signed == ["content-length", "content-type", "host", "if-none-match"]
+    assert {name.lower() for name in upload["headers"]} == set(signed) - {"host"}
+    assert upload["headers"]["Content-Length"] == "12345"
+    assert upload["headers"]["If-None-Match"] == "*"
+
+
+def get_bytes_of(bucket: str, key: str) -> bytes:
+    return jobs.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+# ---- owned jobs (issue 12) --------------------------------------------------------------------
+
+
+def not_found(job_id: str, api_key_id: str | None) -> None:
+    """GET /jobs/{job_id} answers exactly what an unknown id answers."""
+    answer = call("GET", f"/jobs/{job_id}", api_key_id=api_key_id)
+    unknown = call("GET", f"/jobs/{'0' * 32}", api_key_id=api_key_id)
+    assert answer[0] == unknown[0] == 404
+    assert answer[1:] == unknown[1:]
+    assert_clean_error(*answer, code="job_not_found")
+
+
+def test_a_job_is_seen_only_with_the_key_that_created_it(bucket):
+    job = create(api_key_id=KEY_ID, filename="reviews.txt")
+
+    assert get_json(bucket, f"{JOBS}{job['job_id']}.json")["api_key_id"] == KEY_ID
+    assert "api_key_id" not in job
+    seen = get(job["job_id"], api_key_id=KEY_ID)
+    assert seen["job_id"] == job["job_id"] and "api_key_id" not in seen
+    not_found(job["job_id"], "another-key-id")
+    not_found(job["job_id"], None)
+
+
+def test_without_auth_a_job_created_without_a_key_is_seen_without_one(bucket):
+    with job_environment(AUTH_REQUIRED="false"):
+        job = create(filename="reviews.txt")
+
+        assert get_json(bucket, f"{JOBS}{job['job_id']}.json")["api_key_id"] is None
+        assert get(job["job_id"])["status"] == "WAITING_FOR_UPLOAD"
+        not_found(job["job_id"], KEY_ID)
+
+
+def test_with_auth_required_no_key_sees_no_job_and_creates_none(bucket):
+    with job_environment(AUTH_REQUIRED=None):
+        keyless = create(filename="reviews.txt")  # before auth was required
+    with job_environment(AUTH_REQUIRED="true"):
+        assert get_job_settings().auth_required
+        not_found(keyless["job_id"], None)
+        before = keys_under(bucket, "")
+
+        answer = call("POST", "/jobs", json.dumps({"filename": "reviews.txt", "size": 10}))
+
+        assert answer[0] == 403
+        assert_clean_error(*answer, code="forbidden")
+        assert keys_under(bucket, "") == before
+        owned = create(api_key_id=KEY_ID, filename="reviews.txt")
+        assert get(owned["job_id"], api_key_id=KEY_ID)["job_id"] == owned["job_id"]
+
+
+@pytest.mark.parametrize("event_name", sorted(JOBS_EXPECTED_STATUS))
+def test_every_jobs_event_fixture_in_process(bucket, event_name):
+    event = load_event(event_name)
+
+    response = jobs_api.lambda_handler(event, FakeLambdaContext("JobsFunction"))
+
+    assert response["statusCode"] == JOBS_EXPECTED_STATUS[event_name]
+    body = json.loads(response["body"])
+    if event_name == "jobs_create.json":
+        record = get_json(bucket, f"{JOBS}{body['job_id']}.json")
+        assert record["api_key_id"] == event["requestContext"]["identity"]["apiKeyId"]
+        assert body["size"] == json.loads(event["body"])["size"]
+
+
+# ---- settings and imports --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("MAX_UPLOAD_BYTES", "0"), ("MAX_UPLOAD_BYTES", "1e8"), ("JOB_TIMEOUT_SECONDS", "-1")],
+)
+def test_a_bad_job_setting_fails_at_init(name, value):
+    with job_environment(**{name: value}), pytest.raises(ValueError, match=name):
+        get_job_settings()
+
+
+def test_job_settings_are_read_once(monkeypatch):
+    with job_environment(MAX_UPLOAD_BYTES="5000"):
+        first = get_job_settings()
+        monkeypatch.setenv("MAX_UPLOAD_BYTES", "6000")  # no cache_clear: the settings stay
+
+        assert get_job_settings() is first
+        assert first.max_upload_bytes == 5000
+
+
+def test_the_jobs_api_loads_neither_the_file_engine_nor_the_runner():
+    code = (
+        "import sys\n"
+        "from sentiment_api.handlers import jobs_api\n"
+        "print(sorted(m for m in ('sentiment_api.files', 'sentiment_api.jobs.runner') "
+        "if m in sys.modules))"
+    )
+    assert run_python(code, AWS_DEFAULT_REGION=REGION).strip() == "[]"

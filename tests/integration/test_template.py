@@ -10,6 +10,7 @@ from samcli.yamlhelper import yaml_parse
 from jobs_support import PREFIXES, policy_statements, resource_path, s3_permissions
 from sentiment_api import storage
 from sentiment_api.handlers import api, jobs, jobs_api
+from sentiment_api.jobs.settings import JobSettings
 from sentiment_api.routes.app import ALLOWED_METHODS
 from sentiment_api.settings import (
     DEFAULT_MAX_TEXT_LENGTH,
@@ -268,7 +269,7 @@ def test_jobs_function_events_are_any_on_exactly_its_routes(lambda_context):
     assert sorted(p["Path"] for p in properties) == sorted(jobs_api._ALLOWED_METHODS)
     assert jobs_api._ALLOWED_METHODS == {"/jobs": ("POST",), "/jobs/{job_id}": ("GET",)}
     # each route is served by the function's code (answers that need no S3 call)
-    post = api_event("POST", "/jobs", '{"filename": "../x.txt"}')
+    post = api_event("POST", "/jobs", '{"filename": "../x.txt", "size": 10}')
     get = api_event("GET", "/jobs/not-an-id")
     get["resource"] = "/jobs/{job_id}"
     get["pathParameters"] = {"job_id": "not-an-id"}
@@ -279,7 +280,7 @@ def test_jobs_function_events_are_any_on_exactly_its_routes(lambda_context):
 def test_job_timeout_feeds_the_job_functions_timeout_and_the_jobs_api():
     parameter = TEMPLATE["Parameters"]["JobTimeout"]
     assert parameter["MaxValue"] == 900  # Lambda's longest
-    assert parameter["Default"] == jobs_api.JOB_TIMEOUT_S  # the code's default, unset
+    assert parameter["Default"] == JobSettings().job_timeout_s  # the code's default, unset
     assert RESOURCES["SentimentJobFunction"]["Properties"]["Timeout"] == {"Ref": "JobTimeout"}
     variables = RESOURCES["JobsFunction"]["Properties"]["Environment"]["Variables"]
     assert variables["JOB_TIMEOUT_SECONDS"] == {"Ref": "JobTimeout"}

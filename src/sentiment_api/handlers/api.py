@@ -4,8 +4,9 @@
 ``POST /analyse`` itself, and hands everything else to the Powertools resolver in
 :mod:`sentiment_api.routes.app`, imported on first use. So the cold start of the common
 request imports neither the Powertools event handler nor pydantic, and its warm path skips
-their per-request work (README, "Cold start"). Nothing here imports boto3 either: the function
-makes no AWS calls. Nothing imports this module: it is an entry point only.
+their per-request work (docs/performance.md, "How the cold start got there"). Nothing here
+imports boto3 either: the function makes no AWS calls. Nothing imports this module: it is an
+entry point only.
 """
 
 from __future__ import annotations

@@ -17,7 +17,9 @@ class JobRequest(AnalyseOptions):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"filename": "reviews.csv", "text_column": "review"}]},
+        json_schema_extra={
+            "examples": [{"filename": "reviews.csv", "size": 52_817, "text_column": "review"}]
+        },
     )
 
     filename: Annotated[
@@ -28,6 +30,19 @@ class JobRequest(AnalyseOptions):
                 "characters, ending in .txt, .csv or .jsonl (which sets the format); else a 400."
             ),
             examples=["reviews.csv"],
+        ),
+    ]
+    size: Annotated[
+        int,
+        Field(
+            strict=True,
+            ge=1,
+            description=(
+                "The file's exact size in bytes (required): the upload must have exactly this "
+                "Content-Length. Over the deployment's cap (env MAX_UPLOAD_BYTES, default "
+                "100,000,000) is a 413."
+            ),
+            examples=[52_817],
         ),
     ]
     text_column: Annotated[
@@ -41,13 +56,20 @@ class JobRequest(AnalyseOptions):
 
 
 class JobUpload(BaseModel):
-    """How to upload a job's file: a presigned S3 PUT."""
+    """How to upload a job's file: a presigned S3 PUT, that S3 accepts once, with the declared
+    size."""
 
     url: Annotated[str, Field(description="The presigned URL; PUT the file's bytes to it.")]
     method: Literal["PUT"] = "PUT"
     headers: Annotated[
         dict[str, str],
-        Field(description="Headers the PUT must carry exactly (the signature covers them)."),
+        Field(
+            description=(
+                "Headers the PUT must carry exactly (the signature covers them): Content-Length "
+                "(the declared size), Content-Type and If-None-Match: * (a second upload is "
+                "refused with 412)."
+            )
+        ),
     ]
     expires_at: Annotated[str, Field(description="When the URL stops working (ISO 8601, UTC).")]
 
@@ -65,6 +87,7 @@ class JobResponse(BaseModel):
     job_id: Annotated[str, Field(description="The job's id: 32 hex digits.")]
     status: Annotated[JobStatus, Field(description="Where the job is.")]
     filename: str
+    size: Annotated[int, Field(description="The file's size in bytes, as declared.")]
     input_key: Annotated[str, Field(description="Where the upload goes in the job bucket.")]
     options: Annotated[dict[str, Any], Field(description="The options the job runs with.")]
     created_at: Annotated[str, Field(description="ISO 8601, UTC.")]

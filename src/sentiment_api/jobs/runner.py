@@ -1,0 +1,183 @@
+"""Run a sentiment job: analyse one input object of the job bucket into its results and
+summary (see :mod:`sentiment_api.handlers.jobs` for what is written where, and when).
+
+The analysis is :func:`sentiment_api.files.analyse_stream`'s; S3 is reached only through
+:class:`~sentiment_api.storage.JobStore`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from sentiment_api import storage
+from sentiment_api.files import (
+    CONTENT_TYPES,
+    FileRejectedError,
+    JobOptions,
+    Tally,
+    analyse_stream,
+    buffered,
+    file_format,
+    summary,
+)
+from sentiment_api.observability import logger, metrics
+
+RESULTS_TYPE = f"{CONTENT_TYPES['jsonl']}; charset=utf-8"
+"""The results' media type: JSON Lines, UTF-8."""
+
+MIN_BYTES_PER_S = 200_000
+"""The input rate a job can count on, in bytes per second: the worst case, not the average.
+Measured by running :func:`~sentiment_api.files.analyse_stream` in process on the slowest text
+found (lines of 5,000 code points of ``":)! "``, ``sentences`` and ``explain`` on) and on the
+shared review sentences: the worst case reads about a seventh of the sentences' bytes per
+second; applied to the 1.5 MB/s that ``make bench`` measured for the sentences through this
+handler at one vCPU, that is about 0.21 MB/s, rounded down (docs/jobs.md, "Memory and size"). A file
+larger than this rate allows in the invocation's remaining time is rejected before it is read,
+rather than killed by the timeout and retried."""
+STOP_MARGIN_S = 20.0
+"""A job still reading this close to its timeout stops and records ``FAILED`` (``timed_out``)
+itself, while it still can (a tenth of the time instead, for invocations under 200 s)."""
+
+_JOB_OPTIONS = ("text_column", "neutral_threshold", "sentences", "explain")
+"""What a job record may set; the length cap stays the deployment's."""
+
+
+def run_job(
+    store: storage.JobStore,
+    key: str,
+    defaults: JobOptions,
+    *,
+    size: int | None = None,
+    etag: str | None = None,
+    seconds_left: float = 900.0,
+) -> dict[str, Any]:
+    """Analyse input object ``key`` (under ``input/``) into ``output/``; return the summary.
+
+    Args:
+        store: the job bucket.
+        key: the input object's key (decoded).
+        defaults: the options of a file that has no job record (put under ``input/`` other
+            than through the jobs API); a job record's options replace them.
+        size, etag: from the S3 event; they describe the input in the summary of a file
+            rejected before it is read; once it is read, the object's own values replace them.
+        seconds_left: the invocation's remaining time, in seconds: a file too large for it at
+            :data:`MIN_BYTES_PER_S` is rejected (``file_too_large``), and a job that runs out
+            of it stops (``timed_out``); both end ``FAILED`` without a retry, which would fail
+            the same way.
+
+    Returns:
+        the summary as stored (see :func:`sentiment_api.files.summary`).
+
+    Raises:
+        ValueError: ``key`` is not under ``input/``.
+        botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError: S3 failed in a way
+            a retry may fix (after a ``FAILED`` summary, if S3 still takes it).
+    """
+    results_key = storage.output_keys(key)[0]  # a ValueError before anything is written
+    started = time.time()
+    tally = Tally()
+    options = defaults
+    described: dict[str, Any] = {"key": key, "size": size, "etag": etag}
+    fmt: str | None = None
+    logger.append_keys(input_key=key)
+    margin = min(STOP_MARGIN_S, seconds_left / 10)
+    deadline = time.monotonic() + seconds_left - margin
+
+    def record(status: str, failure: FileRejectedError | None = None) -> dict[str, Any]:
+        fields = summary(
+            status=status,
+            tally=tally,
+            started=started,
+            input_fields=described,
+            output_key=results_key if status != "FAILED" else None,
+            fmt=fmt,
+            options=options,
+            failure=failure,
+        )
+        store.put_summary(key, fields)
+        return fields
+
+    try:
+        fmt = file_format(key)
+        options = _options(store, key, defaults)
+        try:
+            body, length, object_etag = store.open_input(key)
+        except storage.InputMissingError:
+            raise FileRejectedError("input_missing", "The input object no longer exists") from None
+        described = {"key": key, "size": length, "etag": object_etag}
+        _check_size(length, deadline - time.monotonic())
+        record("IN_PROGRESS")
+
+        def check_deadline(_: int) -> None:
+            if time.monotonic() > deadline:
+                raise FileRejectedError(
+                    "timed_out",
+                    f"The job stopped {margin:.0f} s before the function's timeout, after "
+                    f"{tally.documents} documents; split the file",
+                )
+
+        with tempfile.TemporaryDirectory(prefix="job-") as spool:
+            path = os.path.join(spool, "results.jsonl")
+            with open(path, "w", encoding="utf-8", newline="\n") as sink:
+                analyse_stream(
+                    buffered(body.read), sink, fmt, options, tally=tally, progress=check_deadline
+                )
+            store.upload_results(key, path, RESULTS_TYPE)
+    except FileRejectedError as exc:
+        logger.warning("File rejected", extra={"code": exc.code, "reason": str(exc)})
+        store.delete_results(key)  # no stale results of an earlier run
+        fields = record("FAILED", exc)
+    except Exception as exc:
+        logger.exception("Job failed")
+        _record_crash(record, exc, lambda: store.delete_results(key))
+        raise
+    else:
+        fields = record("COMPLETED")
+    metrics.add_metric(name="JobDocuments", unit=MetricUnit.Count, value=tally.documents)
+    metrics.add_metric(name=f"Jobs{fields['status'].title()}", unit=MetricUnit.Count, value=1)
+    logger.info("Job finished", extra={k: fields[k] for k in ("status", "documents", "duration_s")})
+    return fields
+
+
+def _check_size(size: int, seconds: float) -> None:
+    """Raise ``file_too_large`` for a file the job cannot read in ``seconds``."""
+    limit = int(max(seconds, 0) * MIN_BYTES_PER_S)
+    if size > limit:
+        raise FileRejectedError(
+            "file_too_large",
+            f"The file is {size} bytes; one job reads at most {limit} bytes before the "
+            "function's timeout. Split it into smaller files",
+        )
+
+
+def _options(store: storage.JobStore, key: str, defaults: JobOptions) -> JobOptions:
+    """The options of the job the jobs API created for ``key``; ``defaults`` for any other."""
+    job_id = storage.job_id_of(key)
+    job = store.get_job(job_id) if job_id else None
+    if job is None:
+        return defaults
+    chosen = job.get("options", {})
+    return dataclasses.replace(
+        defaults, **{name: chosen[name] for name in _JOB_OPTIONS if name in chosen}
+    )
+
+
+def _record_crash(
+    record: Callable[..., Any], exc: Exception, delete_results: Callable[[], None]
+) -> None:
+    """Best effort: a ``FAILED`` summary for an error the job cannot handle, so the jobs API
+    does not say ``IN_PROGRESS`` until it gives up, and no results of an earlier run beside
+    it; S3 may be what failed."""
+    try:
+        delete_results()
+        failure = FileRejectedError("internal_error", f"The job failed: {type(exc).__name__}")
+        record("FAILED", failure)
+    except Exception:
+        logger.exception("Could not record the failure")

@@ -1,0 +1,187 @@
+"""The jobs API's logic: create a job, and tell its status (with the timeout rule) to its owner.
+
+No HTTP and no pydantic here (the handler, ``handlers/jobs_api.py``, parses and answers), no
+TextBlob (the jobs API never analyses), and S3 only through
+:class:`~sentiment_api.storage.JobStore`.
+
+Ownership: a job's record keeps the API key id of the request that created it
+(``requestContext.identity.apiKeyId``, which API Gateway sets when the method requires a key:
+the key's id, not its secret value, so it is stored as is), or None without one. Only a request
+with the same key id (None included, unless the deployment requires a key) sees the job; to
+anyone else it does not exist (:class:`JobNotFoundError`, as an unknown id), so job ids cannot
+be probed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from datetime import datetime
+from typing import Any
+
+from sentiment_api import storage
+from sentiment_api.errors import (
+    ApiKeyRequiredError,
+    InvalidFilenameError,
+    JobNotFoundError,
+    UploadTooLargeError,
+)
+from sentiment_api.formats import CONTENT_TYPES, FileRejectedError, file_format
+from sentiment_api.jobs.settings import JobSettings
+from sentiment_api.timestamps import iso_utc
+
+UPLOAD_EXPIRY_S = 900
+"""How long the upload URL works: 15 minutes."""
+DOWNLOAD_EXPIRY_S = 3600
+"""How long the results URL works: 1 hour (each status request makes a new one)."""
+TIMEOUT_GRACE_S = 60
+"""A job ``IN_PROGRESS`` for longer than the job function's timeout plus this has died without
+a word (its event is in the on-failure queue)."""
+
+_FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+_PRIVATE = ("api_key_id",)
+"""Fields of a job record that no answer shows."""
+
+
+def create_job(
+    store: storage.JobStore,
+    settings: JobSettings,
+    *,
+    filename: str,
+    size: int,
+    options: dict[str, Any],
+    api_key_id: str | None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Record a new job and presign its single upload.
+
+    Args:
+        store: the job bucket.
+        settings: the deployment's job settings.
+        filename: the file's name; its extension sets the format.
+        size: the file's exact size in bytes, at least 1: the upload must be exactly this.
+        options: the job's options (``text_column``, ``neutral_threshold``, ``sentences``,
+            ``explain``), those not given left out.
+        api_key_id: the caller's API key id, None without one: the job's owner.
+
+    Returns:
+        ``(job, upload)``: the job's public fields (``job_id``, ``filename``, ``size``,
+        ``input_key``, ``options``, ``created_at``) and ``{"url", "headers", "expires_at"}``,
+        the presigned PUT and the headers it must carry exactly.
+
+    Raises:
+        ApiKeyRequiredError: ``settings.auth_required`` and no ``api_key_id``.
+        InvalidFilenameError: a path, a hidden name, not .txt/.csv/.jsonl, or ``text_column``
+            for a file that is not a .csv.
+        UploadTooLargeError: ``size`` is over ``settings.max_upload_bytes``.
+    """
+    if settings.auth_required and api_key_id is None:
+        raise ApiKeyRequiredError
+    fmt = _format_of(filename)
+    if options.get("text_column") is not None and fmt != "csv":
+        raise InvalidFilenameError("text_column applies to .csv files only")
+    if size > settings.max_upload_bytes:
+        raise UploadTooLargeError(size, settings.max_upload_bytes)
+    now = time.time()
+    job_id = storage.new_job_id()
+    key = storage.input_key(job_id, filename)
+    job = {
+        "job_id": job_id,
+        "filename": filename,
+        "size": size,
+        "input_key": key,
+        "options": options,
+        "created_at": iso_utc(now, "seconds"),
+        "api_key_id": api_key_id,
+    }
+    store.put_job(job)
+    content_type = CONTENT_TYPES[fmt]
+    upload = {
+        "url": store.presign_upload(key, content_type, size, UPLOAD_EXPIRY_S),
+        # The signed headers, which the PUT must carry with these values.
+        "headers": {
+            "Content-Length": str(size),
+            "Content-Type": content_type,
+            "If-None-Match": "*",
+        },
+        "expires_at": iso_utc(now + UPLOAD_EXPIRY_S, "seconds"),
+    }
+    return _public(job), upload
+
+
+def job_status(
+    store: storage.JobStore,
+    settings: JobSettings,
+    job_id: str,
+    *,
+    api_key_id: str | None,
+) -> dict[str, Any]:
+    """The status of job ``job_id``, as its owner may see it.
+
+    The status comes from what is in the bucket: no summary yet is ``WAITING_FOR_UPLOAD`` (or
+    the job has not started, within a second of the upload); then the summary's status, except
+    that one ``IN_PROGRESS`` for longer than ``settings.job_timeout_s`` plus
+    :data:`TIMEOUT_GRACE_S` is ``FAILED``, ``code: timed_out``.
+
+    Returns:
+        the job's public fields (see :func:`create_job`) with ``status``, ``summary`` (None
+        before the job starts) and ``results`` (``{"url", "expires_at"}`` when ``COMPLETED``,
+        else None).
+
+    Raises:
+        JobNotFoundError: the id is malformed, no job has it, or the caller's key id is not
+            the job's (or is None while the deployment requires a key).
+    """
+    if not storage.JOB_ID.fullmatch(job_id):
+        raise JobNotFoundError
+    if settings.auth_required and api_key_id is None:
+        raise JobNotFoundError
+    job = store.get_job(job_id)
+    # .get: a record written before jobs were owned has no key id, as a job created without one
+    if job is None or job.get("api_key_id") != api_key_id:
+        raise JobNotFoundError
+    summary = store.get_summary(job["input_key"])
+    status = "WAITING_FOR_UPLOAD" if summary is None else summary["status"]
+    now = time.time()
+    if (
+        summary is not None
+        and status == "IN_PROGRESS"
+        and _started(summary) + settings.job_timeout_s + TIMEOUT_GRACE_S < now
+    ):
+        status = "FAILED"
+        summary = {
+            **summary,
+            "status": status,
+            "code": "timed_out",
+            "reason": (
+                f"The job did not finish within the function's {settings.job_timeout_s} s timeout"
+            ),
+        }
+    results = None
+    if status == "COMPLETED":
+        results = {
+            "url": store.presign_results(job["input_key"], DOWNLOAD_EXPIRY_S),
+            "expires_at": iso_utc(now + DOWNLOAD_EXPIRY_S, "seconds"),
+        }
+    return {**_public(job), "status": status, "summary": summary, "results": results}
+
+
+def _format_of(filename: str) -> str:
+    fmt = None
+    if _FILENAME.fullmatch(filename) and ".." not in filename:
+        with contextlib.suppress(FileRejectedError):
+            fmt = file_format(filename)
+    if fmt is None:
+        raise InvalidFilenameError(
+            "The filename must be a plain file name (letters, digits, '.', '_', '-'; up to "
+            "200 characters) ending in .txt, .csv or .jsonl"
+        )
+    return fmt
+
+
+def _public(job: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in job.items() if name not in _PRIVATE}
+
+
+def _started(summary: dict[str, Any]) -> float:
+    return datetime.fromisoformat(summary["started_at"]).timestamp()
