@@ -259,11 +259,11 @@ _RESPONSE_EXAMPLE: dict[str, Any] = {
 
 MODEL_RESPONSE_EXAMPLE: dict[str, Any] = {
     "input": "The food was great but the service was slow.",
-    "sentiment_score": 0.1729966331531243,
-    "sentiment": "positive",
+    "sentiment_score": -0.09477999853002805,
+    "sentiment": "negative",
     "neutral_threshold": 0.0,
     "engine": "model",
-    "probabilities": {"positive": 0.5864983165765622, "negative": 0.41350168342343785},
+    "probabilities": {"positive": 0.452610000734986, "negative": 0.547389999265014},
 }
 """The same text with ``engine: model`` (a test holds both examples to the real answers)."""
 
