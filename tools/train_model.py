@@ -214,8 +214,8 @@ def round_weights(pipeline):
 
     The exported file then holds exactly the pipeline's numbers in short decimal form, so the
     scorer still reproduces this pipeline's predict_proba (to floating-point summation order).
-    A relative change of at most 5e-7 per weight moves a probability by far less than any
-    label decision needs (the effect on accuracy is nil at 3 decimals).
+    A relative change of at most 5e-7 per weight: measured against the unrounded pipeline, the
+    largest probability change was 2.1e-7 and no label moved (docs/model.md).
     """
     import numpy as np
 
