@@ -15,10 +15,11 @@ export SAM_CLI_TELEMETRY := 0
 SAM_LOCAL_FLAGS := --skip-pull-image
 EVENT ?= events/analyse_positive.json
 
-test: build browser lint typecheck audit-or-warn checkov ## Run everything: lint, contracts, types, audit, checkov, all tests
+.PHONY: help venv docker browser base-image build start invoke test unit integration e2e typecheck \
+	bench evaluate lint format clean train tools lock audit audit-or-warn checkov
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 # From the dev lock (runtime and development packages, with hashes; `make lock` writes it);
 # then the project itself, which the lock cannot hash.
@@ -67,7 +68,7 @@ typecheck: venv ## Type-check src/ (mypy, strict; config in pyproject.toml)
 bench: build ## Run the benchmark against its baselines; prints a table, writes .bench/results.json
 	$(BIN)/python tests/bench/run.py $(ARGS)
 
-evaluate: venv ## Score the labelled sentences through a running API: make evaluate ARGS="--url ..."
+evaluate: venv ## Score the labelled sentences in process, or through an API with ARGS="--url ..." (--engine model)
 	$(BIN)/python -m sentiment_api.evaluate $(ARGS)
 
 lint: venv ## Lint, check formatting (ruff) and the import-layer contracts (import-linter)
@@ -119,3 +120,6 @@ audit-or-warn: tools # make test's audit: a vulnerability fails; an unreachable 
 checkov: tools ## checkov on template.yaml and src/Dockerfile (suppressions carry their reasons)
 	$(TBIN)/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
 	$(TBIN)/checkov --quiet --compact --skip-download --framework dockerfile -f src/Dockerfile
+
+train: venv ## Train the model engine (scikit-learn) into src/sentiment_api/data/sentiment_model.json
+	$(BIN)/python tools/train_model.py $(ARGS)

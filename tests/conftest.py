@@ -15,7 +15,7 @@ os.environ.update(
         "POWERTOOLS_LOG_LEVEL": "INFO",
     }
 )
-for name in ("MAX_TEXT_LENGTH", "MAX_BATCH_SIZE", "NEUTRAL_THRESHOLD"):
+for name in ("MAX_TEXT_LENGTH", "MAX_BATCH_SIZE", "NEUTRAL_THRESHOLD", "ENGINE"):
     os.environ.pop(name, None)
 
 
@@ -34,7 +34,7 @@ def deployment(monkeypatch):
     variables. ``deployment(MAX_TEXT_LENGTH="10")``; unnamed ones take their defaults."""
 
     def configure(**variables: str) -> None:
-        for name in ("MAX_TEXT_LENGTH", "MAX_BATCH_SIZE", "NEUTRAL_THRESHOLD"):
+        for name in ("MAX_TEXT_LENGTH", "MAX_BATCH_SIZE", "NEUTRAL_THRESHOLD", "ENGINE"):
             if name in variables:
                 monkeypatch.setenv(name, variables[name])
             else:

@@ -36,6 +36,7 @@ EXPECTED_STATUS = {
     "analyse_form_body.json": 415,
     "analyse_invalid_json.json": 400,
     "analyse_missing_text.json": 400,
+    "analyse_model.json": 200,
     "analyse_negative.json": 200,
     "analyse_neutral.json": 200,
     "analyse_positive.json": 200,

@@ -10,7 +10,8 @@
   standard error on a terminal. Exit status 0 when the file is analysed (even if some
   documents are errors), 1 when the file is rejected (the summary says why), 2 on usage errors.
 
-``--sentences``, ``--explain`` and ``--neutral-threshold`` are the request's options in both.
+``--engine`` (``textblob``, the default, or ``model``), ``--sentences``, ``--explain`` and
+``--neutral-threshold`` are the request's options in both.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sentiment_api.analysis import analyse, has_lone_surrogate
+from sentiment_api.analysis import ENGINES, analyse, has_lone_surrogate
 from sentiment_api.files import (
     FORMATS,
     FileRejectedError,
@@ -66,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         "--no-progress", action="store_true", help="no progress bar, even on a terminal"
     )
     for sub in (command, file_command):
+        sub.add_argument(
+            "--engine", choices=ENGINES, default="textblob", help="the engine (default textblob)"
+        )
         sub.add_argument("--sentences", action="store_true", help="score each sentence too")
         sub.add_argument("--explain", action="store_true", help="list the scored expressions")
         sub.add_argument(
@@ -100,6 +104,7 @@ def _analyse_texts(args: argparse.Namespace) -> int:
     for text in texts:
         result = analyse(
             text,
+            engine=args.engine,
             neutral_threshold=args.neutral_threshold,
             sentences=args.sentences,
             explain=args.explain,
@@ -120,6 +125,7 @@ def _analyse_file(args: argparse.Namespace) -> int:
         sentences=args.sentences,
         explain=args.explain,
         max_text_length=get_settings().max_text_length,
+        engine=args.engine,
     )
     to_stdout = args.output == "-"
     output = None if to_stdout else Path(args.output)
@@ -144,7 +150,7 @@ def _analyse_file(args: argparse.Namespace) -> int:
             )
             bar = stack.enter_context(_progress(size, disable=args.no_progress))
             analyse_stream(source, sink, fmt, options, tally=tally, progress=bar.update)
-        if partial is not None:
+        if partial is not None and output is not None:
             partial.replace(output)
     except FileRejectedError as exc:
         status, failure = "FAILED", exc

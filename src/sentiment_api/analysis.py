@@ -13,9 +13,18 @@ from typing import Any, Literal
 
 import sentencex
 
+from sentiment_api.model import MODEL
 from sentiment_api.surrogates import has_lone_surrogate as has_lone_surrogate
 
 SentimentLabel = Literal["positive", "negative", "neutral"]
+
+Engine = Literal["textblob", "model"]
+ENGINES: tuple[str, ...] = ("textblob", "model")
+"""The analysis engines: TextBlob's lexicon, or the trained TF-IDF + logistic regression model
+(:mod:`sentiment_api.model`, see docs/model.md)."""
+
+EXPLAIN_TOP_N = 10
+"""How many n-grams ``explain`` lists with the ``model`` engine: the largest contributions."""
 
 
 def _load_pattern_sentiment() -> Any:
@@ -81,17 +90,53 @@ class SentenceSentiment:
         offset: where the sentence starts in the input, in Unicode code points (Python ``str``
             indices; not UTF-8 bytes, not UTF-16 code units).
         length: the sentence's length, in Unicode code points.
-        sentiment_score: TextBlob polarity of the sentence alone, in [-1.0, 1.0].
-        subjectivity: TextBlob subjectivity of the sentence alone, in [0.0, 1.0].
+        sentiment_score: the sentence's score alone, in [-1.0, 1.0] (TextBlob polarity, or
+            ``2·p(positive) - 1`` with the model).
+        subjectivity: TextBlob subjectivity of the sentence alone, in [0.0, 1.0]; None with
+            the model, which has none.
         sentiment: the label of ``sentiment_score`` under the document's threshold.
+        probabilities: with the model, ``{"positive": p, "negative": 1 - p}``; else None.
     """
 
     text: str
     offset: int
     length: int
     sentiment_score: float
-    subjectivity: float
+    subjectivity: float | None
     sentiment: SentimentLabel
+    probabilities: dict[str, float] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The sentence as a JSON-ready dict, without the None fields."""
+        fields: dict[str, Any] = {
+            "text": self.text,
+            "offset": self.offset,
+            "length": self.length,
+            "sentiment_score": self.sentiment_score,
+        }
+        if self.subjectivity is not None:
+            fields["subjectivity"] = self.subjectivity
+        fields["sentiment"] = self.sentiment
+        if self.probabilities is not None:
+            fields["probabilities"] = dict(self.probabilities)
+        return fields
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """One n-gram's share of the model's logit (``explain`` with the ``model`` engine).
+
+    Attributes:
+        ngram: a word 1- or 2-gram as the model's tokenizer sees it (lowercased, words joined
+            by one space), e.g. ``"not good"``.
+        contribution: ``w_i x x_i``, its coefficient times its L2-normalised tf-idf value, in
+            log-odds (natural log) of positive: > 0 pushes towards positive. The contributions
+            of all the text's known n-grams plus the model's intercept sum to the logit
+            ``ln(p / (1 - p))``.
+    """
+
+    ngram: str
+    contribution: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,24 +166,34 @@ class SentimentResult:
 
     Attributes:
         input: the text that was analysed, unchanged.
-        sentiment_score: TextBlob polarity, a float in [-1.0, 1.0]; negative < 0 < positive.
+        sentiment_score: a float in [-1.0, 1.0]; negative < 0 < positive. TextBlob polarity,
+            or ``2·p(positive) - 1`` with the model.
         sentiment: the label derived from ``sentiment_score`` by :func:`label_for`.
-        subjectivity: TextBlob subjectivity, a float in [0.0, 1.0]; 0 is objective, 1 subjective.
+        subjectivity: TextBlob subjectivity, a float in [0.0, 1.0]; 0 is objective, 1
+            subjective. None with the model.
         neutral_threshold: the threshold ``sentiment`` was derived with, in [0.0, 1.0].
         mixed: with sentences, whether at least one sentence is positive and one negative
             (Azure AI Language's rule for a "mixed" document); else None.
         sentences: per-sentence results in text order, if requested; else None.
-        assessments: the scored expressions behind ``sentiment_score``, if requested; else None.
+        assessments: with TextBlob and ``explain``, the scored expressions behind
+            ``sentiment_score``; else None.
+        engine: the engine that scored the text, ``"textblob"`` or ``"model"``.
+        probabilities: with the model, ``{"positive": p, "negative": 1 - p}``; else None.
+        contributions: with the model and ``explain``, the (at most :data:`EXPLAIN_TOP_N`)
+            n-grams with the largest absolute contributions, largest first; else None.
     """
 
     input: str
     sentiment_score: float
     sentiment: SentimentLabel
-    subjectivity: float
+    subjectivity: float | None
     neutral_threshold: float = 0.0
     mixed: bool | None = None
     sentences: tuple[SentenceSentiment, ...] | None = None
     assessments: tuple[Assessment, ...] | None = None
+    engine: Engine = "textblob"
+    probabilities: dict[str, float] | None = None
+    contributions: tuple[Contribution, ...] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The result as JSON-ready dict, in the API's field order, without the None fields."""
@@ -146,23 +201,17 @@ class SentimentResult:
             "input": self.input,
             "sentiment_score": self.sentiment_score,
             "sentiment": self.sentiment,
-            "subjectivity": self.subjectivity,
-            "neutral_threshold": self.neutral_threshold,
         }
+        if self.subjectivity is not None:
+            fields["subjectivity"] = self.subjectivity
+        fields["neutral_threshold"] = self.neutral_threshold
+        fields["engine"] = self.engine
+        if self.probabilities is not None:
+            fields["probabilities"] = dict(self.probabilities)
         if self.mixed is not None:
             fields["mixed"] = self.mixed
         if self.sentences is not None:
-            fields["sentences"] = [
-                {
-                    "text": s.text,
-                    "offset": s.offset,
-                    "length": s.length,
-                    "sentiment_score": s.sentiment_score,
-                    "subjectivity": s.subjectivity,
-                    "sentiment": s.sentiment,
-                }
-                for s in self.sentences
-            ]
+            fields["sentences"] = [s.as_dict() for s in self.sentences]
         if self.assessments is not None:
             fields["assessments"] = [
                 {
@@ -172,6 +221,10 @@ class SentimentResult:
                     "label": a.label,
                 }
                 for a in self.assessments
+            ]
+        if self.contributions is not None:
+            fields["contributions"] = [
+                {"ngram": c.ngram, "contribution": c.contribution} for c in self.contributions
             ]
         return fields
 
@@ -215,35 +268,50 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 def analyse(
     text: str,
     *,
+    engine: str = "textblob",
     neutral_threshold: float = 0.0,
     sentences: bool = False,
     explain: bool = False,
 ) -> SentimentResult:
-    """Score the sentiment of ``text`` with TextBlob's default (pattern) analyzer.
+    """Score the sentiment of ``text`` with the chosen engine.
 
-    The polarity and subjectivity are exactly ``TextBlob(text).sentiment``: an average over
-    the adjectives and adverbs found in TextBlob's English lexicon (from the *pattern*
-    library, De Smedt & Daelemans 2012), with negation and intensifiers applied; the
-    assessments are exactly ``TextBlob(text).sentiment_assessments.assessments``.
+    ``textblob``: TextBlob's default (pattern) analyzer. The polarity and subjectivity are
+    exactly ``TextBlob(text).sentiment``: an average over the adjectives and adverbs found in
+    TextBlob's English lexicon (from the *pattern* library, De Smedt & Daelemans 2012), with
+    negation and intensifiers applied; the assessments are exactly
+    ``TextBlob(text).sentiment_assessments.assessments``.
+
+    ``model``: the TF-IDF + logistic regression model of :mod:`sentiment_api.model`, trained
+    on VADER's human-rated sentences (docs/model.md). ``sentiment_score = 2·p(positive) - 1``,
+    ``probabilities = {"positive": p, "negative": 1 - p}``, no subjectivity; ``explain`` gives
+    ``contributions`` (the n-grams with the largest ``|w_i x x_i|``) instead of assessments.
 
     Args:
         text: any string; the caller enforces length limits. Run time grows with length and,
-            for long runs of punctuation, quadratically (TextBlob's tokenizer).
+            with TextBlob, for long runs of punctuation, quadratically (its tokenizer); the
+            model's is linear.
+        engine: ``"textblob"`` or ``"model"`` (:data:`ENGINES`).
         neutral_threshold: scores with ``|score| <= neutral_threshold`` are labelled neutral.
         sentences: also split the text into sentences (:func:`split_sentences`) and score each
             one alone; sets ``sentences`` and ``mixed``.
-        explain: also return the scored expressions (``assessments``).
+        explain: also return what the score rests on (``assessments`` with TextBlob,
+            ``contributions`` with the model).
 
     Returns:
         A :class:`SentimentResult`.
 
     Raises:
-        ValueError: ``neutral_threshold`` is not within [0, 1].
+        ValueError: ``engine`` is not one of :data:`ENGINES`, or ``neutral_threshold`` is not
+            within [0, 1].
         UnicodeEncodeError: ``sentences`` is true and ``text`` holds a lone surrogate.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     low, high = NEUTRAL_THRESHOLD_RANGE
     if not low <= neutral_threshold <= high:  # also false for NaN
         raise ValueError(f"neutral_threshold must be within [0, 1], not {neutral_threshold!r}")
+    if engine == "model":
+        return _analyse_model(text, neutral_threshold, sentences, explain)
     # What TextBlob(text).sentiment computes: PatternAnalyzer.analyze(text) is this call.
     score = _SENTIMENT(text)
     polarity, subjectivity = score
@@ -269,6 +337,59 @@ def analyse(
         mixed=mixed,
         sentences=parts,
         assessments=assessments,
+    )
+
+
+def _model_fields(probability: float) -> tuple[float, dict[str, float]]:
+    """``(2p - 1, {"positive": p, "negative": 1 - p})`` for p = p(positive)."""
+    return 2.0 * probability - 1.0, {"positive": probability, "negative": 1.0 - probability}
+
+
+def _analyse_model(
+    text: str, neutral_threshold: float, sentences: bool, explain: bool
+) -> SentimentResult:
+    """:func:`analyse` with ``engine="model"`` (arguments already checked)."""
+    verdict = MODEL.score(text)
+    score, probabilities = _model_fields(verdict.probability)
+    parts: tuple[SentenceSentiment, ...] | None = None
+    mixed: bool | None = None
+    contributions: tuple[Contribution, ...] | None = None
+    if sentences:
+        scored = []
+        for offset, length in split_sentences(text):
+            sentence = text[offset : offset + length]
+            p = verdict.probability if sentence == text else MODEL.score(sentence).probability
+            sentence_score, sentence_probabilities = _model_fields(p)
+            scored.append(
+                SentenceSentiment(
+                    text=sentence,
+                    offset=offset,
+                    length=length,
+                    sentiment_score=sentence_score,
+                    subjectivity=None,
+                    sentiment=label_for(sentence_score, neutral_threshold),
+                    probabilities=sentence_probabilities,
+                )
+            )
+        parts = tuple(scored)
+        labels = {part.sentiment for part in parts}
+        mixed = "positive" in labels and "negative" in labels
+    if explain:
+        contributions = tuple(
+            Contribution(ngram, share)
+            for ngram, share in MODEL.contributions(verdict)[:EXPLAIN_TOP_N]
+        )
+    return SentimentResult(
+        input=text,
+        sentiment_score=score,
+        sentiment=label_for(score, neutral_threshold),
+        subjectivity=None,
+        neutral_threshold=neutral_threshold,
+        mixed=mixed,
+        sentences=parts,
+        engine="model",
+        probabilities=probabilities,
+        contributions=contributions,
     )
 
 

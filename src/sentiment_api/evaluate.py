@@ -1,14 +1,17 @@
-"""Score the service against human-labelled sentences, over HTTP.
+"""Score an engine against human-labelled sentences, in process or over HTTP.
 
-Sends every sentence of the UCI "Sentiment Labelled Sentences" data set (Kotzias et al., KDD
-2015; 1,000 lines per file, label 1 positive / 0 negative) to ``POST {url}/analyse`` and
-prints, per file and overall, accuracy, a confusion matrix, how many came back neutral, and
-requests per second. Against a deployed endpoint it doubles as a smoke test: it exits 1 if any
-request did not return 200.
+Classifies every sentence of the UCI "Sentiment Labelled Sentences" data set (Kotzias et al.,
+KDD 2015; 1,000 lines per file, label 1 positive / 0 negative) and prints, per file and
+overall, accuracy, a confusion matrix, how many came back neutral, and sentences per second.
+Without ``--url`` it calls :func:`~sentiment_api.analysis.analyse` in this process (nothing to
+start); with ``--url`` it sends each sentence to ``POST {url}/analyse`` and, against a deployed
+endpoint, doubles as a smoke test: it exits 1 if any request did not return 200.
+``--engine`` chooses the engine (in process), or is sent as the request field ``engine``.
 
 Usage::
 
-    python -m sentiment_api.evaluate [--url URL] [--api-key KEY] [--data DIR] [--limit N]
+    python -m sentiment_api.evaluate [--engine textblob|model] [--url URL] [--api-key KEY]
+                                     [--data DIR] [--limit N]
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-DEFAULT_URL = "http://127.0.0.1:3000"
+from sentiment_api.analysis import ENGINES
+
 DEFAULT_DATA = (
     Path(__file__).resolve().parents[3] / "shared" / "data" / "sentiment-labelled-sentences"
 )
@@ -152,10 +157,10 @@ class ApiClient:
         self._timeout = timeout
         self._local = threading.local()
 
-    def analyse(self, text: str) -> tuple[int, dict]:
-        """POST one text; returns (HTTP status, decoded JSON body). Retries once on a dropped
-        keep-alive connection."""
-        body = json.dumps({"text": text})
+    def analyse(self, text: str, engine: str | None = None) -> tuple[int, dict[str, Any]]:
+        """POST one text (with ``engine`` as the request field when given); returns (HTTP
+        status, decoded JSON body). Retries once on a dropped keep-alive connection."""
+        body = json.dumps({"text": text} if engine is None else {"text": text, "engine": engine})
         for attempt in (1, 2):
             connection = self._connection()
             try:
@@ -212,7 +217,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m sentiment_api.evaluate", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("--url", default=DEFAULT_URL, help=f"API base URL (default {DEFAULT_URL})")
+    parser.add_argument(
+        "--url", help="API base URL, e.g. http://127.0.0.1:3000 (default: in process, no HTTP)"
+    )
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="textblob or model (default: textblob in process, the deployment's over HTTP)",
+    )
     parser.add_argument("--api-key", help="send this API Gateway API key as x-api-key")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="data set folder")
     parser.add_argument("--limit", type=int, help="at most this many sentences per file")
@@ -221,19 +233,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sentences = load_labelled_sentences(args.data, args.limit)
-    client = ApiClient(args.url, args.api_key, args.timeout)
     problems: Counter[str] = Counter()
+    if args.url is None:
+        return _evaluate_in_process(sentences, args.engine or "textblob")
+    client = ApiClient(args.url, args.api_key, args.timeout)
 
     def classify(text: str) -> str | None:
         try:
-            status, body = client.analyse(text)
+            status, body = client.analyse(text, args.engine)
         except (OSError, http.client.HTTPException, ValueError) as exc:
             problems[type(exc).__name__] += 1
             return None
         if status != 200:
             problems[f"HTTP {status} {body.get('code', '')}".strip()] += 1
             return None
-        return body["sentiment"]
+        label: str = body["sentiment"]
+        return label
 
     print(f"Evaluating {len(sentences)} sentences against {args.url} ...", file=sys.stderr)
     per_source, overall, elapsed = evaluate(sentences, classify, args.concurrency)
@@ -247,6 +262,25 @@ def main(argv: list[str] | None = None) -> int:
     for problem, count in problems.most_common():
         print(f"failed: {count} x {problem}", file=sys.stderr)
     return 1 if overall.failures else 0
+
+
+def _evaluate_in_process(sentences: list[LabelledSentence], engine: str) -> int:
+    """Classify with :func:`analyse` directly, one thread (the work is CPU-bound); always 0."""
+    from sentiment_api.analysis import analyse
+
+    def classify(text: str) -> str:
+        return analyse(text, engine=engine).sentiment
+
+    print(f"Evaluating {len(sentences)} sentences in process, engine {engine} ...", file=sys.stderr)
+    per_source, overall, elapsed = evaluate(sentences, classify, concurrency=1)
+    for source, tally in per_source.items():
+        print(tally.report(source))
+    print(overall.report("overall"))
+    print(
+        f"{len(sentences)} sentences in {elapsed:.2f} s: {len(sentences) / elapsed:.0f}"
+        f" sentences/s (in process, engine {engine})"
+    )
+    return 0
 
 
 if __name__ == "__main__":

@@ -64,6 +64,7 @@ class JobOptions:
         sentences, explain: as the options of ``POST /analyse``.
         max_text_length: longest document analysed, in Unicode code points; longer ones are
             ``text_too_long`` errors.
+        engine: ``textblob`` or ``model``, as :func:`~sentiment_api.analysis.analyse`'s.
     """
 
     text_column: str = "text"
@@ -71,6 +72,7 @@ class JobOptions:
     sentences: bool = False
     explain: bool = False
     max_text_length: int = 5_000
+    engine: str = "textblob"
 
 
 @dataclass(slots=True)
@@ -136,8 +138,11 @@ def analyse_stream(
         if error is None:
             error = _text_error(text, options.max_text_length)
         if error is None:
+            # _text_error answers "no_text" for a None text, so text is a str here.
+            assert text is not None
             result = analyse(
                 text,
+                engine=options.engine,
                 neutral_threshold=options.neutral_threshold,
                 sentences=options.sentences,
                 explain=options.explain,
@@ -194,6 +199,7 @@ def summary(
             "neutral_threshold": options.neutral_threshold,
             "sentences": options.sentences,
             "explain": options.explain,
+            "engine": options.engine,
         },
         "documents": tally.documents,
         "results": {label: tally.results[label] for label in ("positive", "neutral", "negative")},

@@ -37,29 +37,38 @@ def threshold(requested: float | None) -> float:
     return get_settings().neutral_threshold if requested is None else requested
 
 
+def engine_for(requested: str | None) -> str:
+    """The engine of a request: its own, else the deployment's (env ``ENGINE``)."""
+    return get_settings().engine if requested is None else requested
+
+
 def analysed(
     text: str,
     *,
     neutral_threshold: float | None = None,
     sentences: bool = False,
     explain: bool = False,
+    engine: str | None = None,
 ) -> dict[str, Any]:
     """Analyse an accepted text, count it in the ``Analyses`` metric (per label), and return
     the fields of an ``AnalyseResponse``.
 
-    ``neutral_threshold`` None means the deployment's default; the options are those of
-    :func:`~sentiment_api.analysis.analyse`.
+    ``neutral_threshold`` and ``engine`` None mean the deployment's defaults; the options are
+    those of :func:`~sentiment_api.analysis.analyse`.
 
     Returns:
         ``SentimentResult.as_dict()``: ``input``, ``sentiment_score``, ``sentiment``,
-        ``subjectivity``, ``neutral_threshold``, and ``mixed``, ``sentences``,
-        ``assessments`` when asked for.
+        ``subjectivity`` (textblob), ``neutral_threshold``, ``engine``, ``probabilities``
+        (model), and ``mixed``, ``sentences``, ``assessments`` (textblob) or
+        ``contributions`` (model) when asked for.
 
     Raises:
-        ValueError: ``neutral_threshold`` outside [0, 1] (the request model prevents it).
+        ValueError: ``neutral_threshold`` outside [0, 1] or an unknown ``engine`` (the
+            request model prevents both).
     """
     fields = analyse(
         text,
+        engine=engine_for(engine),
         neutral_threshold=threshold(neutral_threshold),
         sentences=sentences,
         explain=explain,
@@ -113,6 +122,7 @@ def analyse_batch(
     neutral_threshold: float | None = None,
     sentences: bool = False,
     explain: bool = False,
+    engine: str | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Analyse each text as ``POST /analyse`` would; a bad text is reported, not fatal.
 
@@ -129,6 +139,7 @@ def analyse_batch(
     if len(texts) > limit:
         raise TooManyTextsError(len(texts), limit)
     chosen = threshold(neutral_threshold)
+    chosen_engine = engine_for(engine)
     results: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
     for index, item in enumerate(texts):
@@ -143,7 +154,13 @@ def analyse_batch(
         except BadItemError as exc:
             errors.append({"index": index, "error": str(exc), "code": exc.code})
             continue
-        result = analyse(text, neutral_threshold=chosen, sentences=sentences, explain=explain)
+        result = analyse(
+            text,
+            engine=chosen_engine,
+            neutral_threshold=chosen,
+            sentences=sentences,
+            explain=explain,
+        )
         results.append({"index": index, **result.as_dict()})
     _count_analyses(Counter(result["sentiment"] for result in results))
     return results, errors

@@ -8,6 +8,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+ENGINES = ("textblob", "model")
+"""The analysis engines a deployment may default to: the names ``analysis.ENGINES`` accepts
+(a test holds the two equal; this module stays free of the analysis and its model file)."""
+
 DEFAULT_MAX_TEXT_LENGTH = 5_000
 """Default cap on ``text``, in Unicode code points: Amazon Comprehend's and Azure AI Language's
 per-document limits are of this order (5,000 bytes and 5,120 characters)."""
@@ -48,6 +52,8 @@ class Settings:
             ``https://app.example.com`` (scheme, host and optional port; no path), ``*`` for
             any, or ``""`` for no CORS headers at all (env ``CORS_ALLOW_ORIGIN``; see
             :mod:`sentiment_api.cors`).
+        engine: default of the request option ``engine``, ``"textblob"`` or ``"model"``
+            (env ``ENGINE``; the template's ``Engine`` parameter).
 
     Raises:
         ValueError: when a value is out of range or not a number; the function then fails at
@@ -58,6 +64,7 @@ class Settings:
     max_batch_size: int = DEFAULT_MAX_BATCH_SIZE
     neutral_threshold: float = 0.0
     cors_allow_origin: str = ""
+    engine: str = "textblob"
 
     def __post_init__(self) -> None:
         for name, value, limit in (
@@ -82,6 +89,8 @@ class Settings:
                 "CORS_ALLOW_ORIGIN must be empty, * or an origin such as "
                 f"https://app.example.com (no path, no trailing slash), not {origin!r}"
             )
+        if self.engine not in ENGINES:
+            raise ValueError(f"ENGINE must be one of {', '.join(ENGINES)}, not {self.engine!r}")
 
     @property
     def max_body_length(self) -> int:
@@ -127,6 +136,9 @@ class Settings:
                 raise ValueError(f"NEUTRAL_THRESHOLD must be a number, not {raw!r}") from None
             values["neutral_threshold"] = threshold
         values["cors_allow_origin"] = env.get("CORS_ALLOW_ORIGIN", "").strip()
+        raw = env.get("ENGINE")
+        if raw:
+            values["engine"] = raw
         return cls(**values)
 
 

@@ -9,6 +9,9 @@ run, alternating between them so that a slow spell of the machine hits all three
 It asserts nothing about time; the targets are compared in the README. Every request goes to
 containers started here, on 127.0.0.1, with bounded counts and time-outs.
 
+The two analysis engines (3c, 4b) are compared in process: warm p50 of ``analyse()`` and of
+the handler with ``engine`` textblob and model, and the worst cases of 4 with the model.
+
 Whole files (5b) go through the CLI in a subprocess and through the job handler in its image
 against a ``moto_server`` this starts on 127.0.0.1; the files are written to a temporary folder.
 
@@ -404,6 +407,101 @@ def measure_worst_case(texts: list[str], repeats: int) -> dict[str, Any]:
     return figures
 
 
+# ---- 3c / 4b. the two engines ---------------------------------------------------------------
+
+ENGINES = ("textblob", "model")
+
+
+def measure_engines_warm(texts: list[str], rounds: int) -> dict[str, Any]:
+    """µs per call of ``analyse()`` and of the handler (``POST /analyse`` with ``engine``), for
+    each engine, at 50, 500 and 5,000 characters of review text; the four calls alternate in
+    blocks (100 calls, 10 at 5,000 characters). In process, as 3a."""
+    context = FakeLambdaContext()
+    figures: dict[str, Any] = {}
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):  # EMF metric lines
+        for length in (50, 500, 5000):
+            text = real_text_of(length, texts)
+            calls: dict[str, Callable[[], object]] = {}
+            for engine in ENGINES:
+                event = analyse_event(text, engine=engine)
+                assert api.lambda_handler(event, context)["statusCode"] == 200
+                calls[f"{engine} analyse"] = lambda text=text, engine=engine: analyse(
+                    text, engine=engine
+                )
+                calls[f"{engine} handler"] = lambda event=event: api.lambda_handler(event, context)
+            samples: dict[str, list[float]] = {name: [] for name in calls}
+            block = 100 if length < 5000 else 10
+            for name in rotations(list(calls), rounds):
+                samples[name] += timed_calls(calls[name], block)
+            figures[str(length)] = {
+                engine: {
+                    "analyse_us": summary(samples[f"{engine} analyse"]),
+                    "handler_us": summary(samples[f"{engine} handler"]),
+                }
+                for engine in ENGINES
+            }
+    return figures
+
+
+def measure_engines_worst_case(texts: list[str], repeats: int) -> dict[str, Any]:
+    """Milliseconds for the handler to answer the cases of 4 with ``engine: model``."""
+    everything = {"sentences": True, "explain": True, "engine": "model"}
+    worst = "(" * 5000
+    cases = {
+        "5,000 x '('": analyse_event(worst, engine="model"),
+        "5,000 emoji": analyse_event("😀" * 5000, engine="model"),
+        "1,000 x 'good '": analyse_event("good " * 1000, engine="model"),
+        "real review text": analyse_event(real_text_of(5000, texts), engine="model"),
+        "5,000 x '(', sentences + explain": analyse_event(worst, **everything),
+        "5,000 x '. ', sentences + explain": analyse_event(". " * 2500, **everything),
+        "real review text, sentences + explain": analyse_event(
+            real_text_of(5000, texts), **everything
+        ),
+        "batch of 25 x 5,000 x '(', sentences + explain": analyse_event(
+            None, "/analyse/batch", texts=[worst] * 25, **everything
+        ),
+    }
+    context = FakeLambdaContext()
+    figures = {}
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        for name, event in cases.items():
+            assert api.lambda_handler(event, context)["statusCode"] == 200
+            samples = timed_calls(lambda event=event: api.lambda_handler(event, context), repeats)
+            figures[name] = summary([sample / 1000 for sample in samples])
+    return figures
+
+
+def engines_table(engines: dict[str, Any]) -> list[str]:
+    """The Markdown rows of 3c and 4b."""
+
+    def row(*cells: object) -> str:
+        return "| " + " | ".join(str(cell) for cell in cells) + " |"
+
+    lines = [
+        "",
+        row(
+            "3c. warm p50, in process",
+            "analyse() textblob",
+            "analyse() model",
+            "handler textblob",
+            "handler model",
+        ),
+        row(*["---"] * 5),
+    ]
+    for length, figures in engines["warm_in_process"].items():
+        cells = [f"{figures[e]['analyse_us']['median']:.0f} µs" for e in ENGINES]
+        cells += [f"{figures[e]['handler_us']['median']:.0f} µs" for e in ENGINES]
+        lines.append(row(f"{int(length):,} characters", *cells))
+    lines += [
+        "",
+        row("4b. worst case at the cap, engine model", "median", "max"),
+        row("---", "---", "---"),
+    ]
+    for name, s in engines["worst_case_ms"].items():
+        lines.append(row(name, f"{s['median']:.1f} ms", f"{s['max']:.1f} ms"))
+    return lines
+
+
 # ---- 5. batch and file throughput -----------------------------------------------------------
 
 
@@ -730,11 +828,14 @@ def measure_rss(images: dict[str, str], texts: list[str], work: Path) -> dict[st
     """Resident memory of the function process after 100 and 10,000 warm invocations."""
     template = load_event("analyse_positive.json")
     analyses = [{**template, "body": json.dumps({"text": text})} for text in texts]
-    # Ours also answers a health check and a rejected request in every 10, so the router and
-    # its error path are in the process too; bare can only analyse.
+    # Ours also answers a health check, a rejected request and an analysis by the model engine
+    # in every 10, so the router, its error path and the model are in the process too; bare
+    # can only analyse.
     mixed = [
         load_event("health.json") if i % 10 == 3 else
-        load_event("analyse_empty_text.json") if i % 10 == 7 else event
+        load_event("analyse_empty_text.json") if i % 10 == 7 else
+        {**event, "body": json.dumps({"text": texts[i], "engine": "model"})} if i % 10 == 5 else
+        event
         for i, event in enumerate(analyses)
     ]  # fmt: skip
     figures = {}
@@ -937,6 +1038,8 @@ def table(results: dict[str, Any]) -> str:
     lines += header("4. worst case at the cap (handler, in process)", "median", "max")
     for name, s in results["worst_case_ms"].items():
         lines.append(row(name, f"{s['median']:.1f} ms", f"{s['max']:.1f} ms"))
+    if "engines" in results:
+        lines += engines_table(results["engines"])
     lines += header("5. throughput", "documents/s")
     for name, s in results["throughput"].items():
         label = f"{name} ({s['lines']:,} lines, .{s['format']})" if "lines" in s else name
@@ -1052,6 +1155,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     step("4. worst case at the cap")
     results["worst_case_ms"] = measure_worst_case(texts, repeats=max(args.runs, 5))
+    step("3c / 4b. engines")
+    results["engines"] = {
+        "warm_in_process": measure_engines_warm(texts, rounds=max(args.runs, 10) * 4),
+        "worst_case_ms": measure_engines_worst_case(texts, repeats=max(args.runs, 5)),
+    }
     step("5. throughput")
     results["throughput"] = measure_throughput(texts)
     step("5b. whole files")

@@ -25,6 +25,15 @@ def test_bench_runs_every_measurement_and_writes_its_figures(built, tmp_path):
         assert all(s["median"] > 0 for name, s in figures[section].items() if name != "floor")
     assert set(figures["warm_in_process"]) == {"50", "500", "5000"}
     assert len(figures["worst_case_ms"]) == 8
+    engines = figures["engines"]
+    assert set(engines["warm_in_process"]) == {"50", "500", "5000"}
+    for by_engine in engines["warm_in_process"].values():
+        assert set(by_engine) == {"textblob", "model"}
+        assert all(f["analyse_us"]["median"] > 0 for f in by_engine.values())
+        assert all(f["handler_us"]["median"] > 0 for f in by_engine.values())
+    assert set(engines["worst_case_ms"]) == set(figures["worst_case_ms"])
+    assert "| 3c. warm p50, in process |" in result.stdout
+    assert "| 4b. worst case at the cap, engine model |" in result.stdout
     assert "ours_router" in figures["cold_first_response_ms"]
     assert set(figures["rss_kib"]) == {"ours", "bare"}
     assert figures["memory_sizes"]["smallest_within_20pct_mb"] in {

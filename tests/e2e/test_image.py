@@ -42,6 +42,15 @@ def test_image_answers_on_a_read_only_root_file_system(lambda_container):
     assert json.loads(analysed["body"])["sentiment_score"] == 0.48522727272727273
 
 
+def test_image_carries_the_model_and_answers_with_it(lambda_container):
+    from sentiment_api.analysis import analyse
+
+    answered = invoke(lambda_container, load_event("analyse_model.json"))
+
+    assert answered["statusCode"] == 200
+    assert json.loads(answered["body"]) == analyse("Happy New Year!", engine="model").as_dict()
+
+
 def test_image_needs_no_network_and_imports_no_boto3(image_tag):
     # TextBlob's lexicon ships in the package; nothing is downloaded at import or first use.
     code = (

@@ -82,6 +82,7 @@ def test_start_api_analyses_text(local_api):
         "sentiment": "positive",
         "subjectivity": 0.7272727272727273,
         "neutral_threshold": 0.0,
+        "engine": "textblob",
     }
 
 

@@ -100,3 +100,21 @@ def test_docs_page_is_swagger_ui_with_its_assets_inlined(document):
 def test_docs_json_format_is_the_document(document):
     response = get("/docs", query={"format": "json"})
     assert json.loads(response["body"]) == document
+
+
+def test_engine_option_and_model_fields_are_described(document):
+    schemas = document["components"]["schemas"]
+    response = schemas["AnalyseResponse"]["properties"]
+    assert "absent with the model engine" in response["subjectivity"]["description"].lower()
+    assert "1 - p" in response["probabilities"]["description"]
+    assert "log-odds" in schemas["ContributionResult"]["properties"]["contribution"]["description"]
+    assert (
+        "absent with the model"
+        in schemas["SentenceResult"]["properties"]["subjectivity"]["description"]
+    )
+    engine = schemas["AnalyseRequest"]["properties"]["engine"]
+    assert {"enum": ["textblob", "model"], "type": "string"} in engine["anyOf"]
+    assert "env ENGINE" in engine["description"]
+    examples = document["paths"]["/analyse"]["post"]["requestBody"]["content"]["application/json"]
+    assert examples["examples"]["model engine"]["value"]["engine"] == "model"
+    assert [e["engine"] for e in schemas["AnalyseResponse"]["examples"]] == ["textblob", "model"]

@@ -47,6 +47,7 @@ def test_analyse_returns_the_tutorials_result(lambda_context):
         "sentiment": "positive",
         "subjectivity": 0.7272727272727273,
         "neutral_threshold": 0.0,
+        "engine": "textblob",
     }
 
 
@@ -307,6 +308,12 @@ def test_max_text_length_is_read_from_the_environment_at_import():
     assert (
         run_python(code, MAX_TEXT_LENGTH="123").strip() == "1 123"
     )  # read at import: a bad value fails the init
+
+
+def test_an_unknown_engine_fails_the_init():
+    with pytest.raises(subprocess.CalledProcessError) as failure:
+        run_python("from sentiment_api.handlers import api", ENGINE="vader")
+    assert "ENGINE must be one of textblob, model, not 'vader'" in failure.value.stderr
 
 
 def test_body_longer_than_any_valid_request_is_413_before_parsing(lambda_context):

@@ -15,6 +15,7 @@ JSON_VALUES = st.recursive(
     lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=10), inner),
     max_leaves=20,
 )
+ENGINE_VALUES = st.one_of(st.sampled_from(["textblob", "model"]), JSON_VALUES)
 BODIES = st.one_of(
     st.none(),
     st.text(max_size=300),
@@ -30,6 +31,7 @@ BODIES = st.one_of(
             "sentences": JSON_VALUES,
             "explain": JSON_VALUES,
             "neutral_threshold": JSON_VALUES,
+            "engine": ENGINE_VALUES,
         },
     ).map(json.dumps),
     st.fixed_dictionaries(
@@ -38,6 +40,7 @@ BODIES = st.one_of(
             "sentences": st.booleans(),
             "explain": st.booleans(),
             "neutral_threshold": st.floats(),
+            "engine": ENGINE_VALUES,
         },
     ).map(json.dumps),
     st.sampled_from(["x" * 100_000, '{"text": "' + "(" * 5000 + '"}', "\ud800" * 1000]),
@@ -119,6 +122,14 @@ ANALYSE_BODIES = st.one_of(
     st.fixed_dictionaries({"text": st.text(max_size=50)}, optional={"extra": JSON_VALUES}).map(
         json.dumps
     ),
+    # The fast path's second shape: text and engine (either engine, or anything else there)
+    st.fixed_dictionaries(
+        {"text": st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=300)},
+        optional={"engine": ENGINE_VALUES},
+    ).map(json.dumps),
+    st.fixed_dictionaries(
+        {"engine": ENGINE_VALUES, "text": st.sampled_from(["good", "x" * 5001, " ", "😀" * 5000])}
+    ).map(json.dumps),
     st.sampled_from(["a", "good", "x" * 5000, "x" * 5001, " \t\n", "😀" * 5000]).map(
         lambda text: json.dumps({"text": text}, ensure_ascii=False)
     ),
@@ -143,7 +154,7 @@ def _emitted(response: dict, stdout: str) -> tuple:
 
 
 @settings(
-    max_examples=300,
+    max_examples=400,
     derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
@@ -154,7 +165,15 @@ def _emitted(response: dict, stdout: str) -> tuple:
     content_type=st.one_of(st.just("application/json"), st.none(), CONTENT_TYPES),
     base64_flag=st.booleans(),
     # The deployment's default threshold is echoed by both ways: 0, or another of any type
-    settings_=st.sampled_from([{}, {"NEUTRAL_THRESHOLD": "1"}, {"NEUTRAL_THRESHOLD": "0.25"}]),
+    settings_=st.sampled_from(
+        [
+            {},
+            {"NEUTRAL_THRESHOLD": "1"},
+            {"NEUTRAL_THRESHOLD": "0.25"},
+            {"ENGINE": "model"},
+            {"ENGINE": "model", "NEUTRAL_THRESHOLD": "0.25"},
+        ]
+    ),
 )
 def test_fast_path_answers_exactly_as_the_router_would(
     body, content_type, base64_flag, settings_, deployment, monkeypatch, capsys
@@ -184,6 +203,14 @@ def test_fast_path_serves_the_plain_request(lambda_context):
     api.metrics.clear_metrics()  # called outside the handler, which would have flushed them
     assert response is not None and response["statusCode"] == 200
     assert json.loads(response["body"])["sentiment_score"] == 0.48522727272727273
+
+
+@pytest.mark.parametrize("engine", ["textblob", "model"])
+def test_fast_path_serves_text_with_an_engine(engine):
+    event = api_event(body=json.dumps({"text": "Happy New Year!", "engine": engine}))
+    response = api._analyse_fast(event)
+    api.metrics.clear_metrics()
+    assert response is not None and json.loads(response["body"])["engine"] == engine
 
 
 @pytest.mark.parametrize(

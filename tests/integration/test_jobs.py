@@ -191,12 +191,45 @@ def test_options_of_the_job_record_reach_the_job(bucket):
     results_key, summary_key = outputs(key)
     expected = expected_records(documents, neutral_threshold=0.4, sentences=True)
     assert parse_jsonl(get_bytes(bucket, results_key).decode()) == expected
-    assert get_json(bucket, summary_key)["options"] == {**options, "explain": False}
+    assert get_json(bucket, summary_key)["options"] == {
+        **options,
+        "explain": False,
+        "engine": "textblob",
+    }
 
     # And the same file elsewhere under input/ has the defaults (no column "text": rejected)
     put(bucket, f"{INPUT}reviews.csv", data)
     assert run(bucket, f"{INPUT}reviews.csv")["jobs"][0]["status"] == "FAILED"
     assert get_json(bucket, outputs(f"{INPUT}reviews.csv")[1])["code"] == "missing_text_column"
+
+
+def test_the_job_records_engine_reaches_the_job_and_the_deployments_applies_otherwise(
+    bucket, deployment
+):
+    # Given a deployment whose default engine is the model, and a job record asking for TextBlob
+    deployment(ENGINE="model")
+    job_id = storage.new_job_id()
+    key = f"{INPUT}{job_id}/reviews.jsonl"
+    record = {"job_id": job_id, "filename": "reviews.jsonl", "input_key": key}
+    put(
+        bucket,
+        f"{JOBS}{job_id}.json",
+        json.dumps({**record, "options": {"engine": "textblob"}}).encode(),
+    )
+    data, documents = labelled_file("jsonl", "yelp")
+    put(bucket, key, data)
+    # And the same file elsewhere under input/, which has no job record
+    put(bucket, f"{INPUT}reviews.jsonl", data)
+
+    # When the job function runs for both uploads
+    run(bucket, key, f"{INPUT}reviews.jsonl")
+
+    # Then the job's records are TextBlob's, and the other file's the deployment's model
+    for input_key, engine in ((key, "textblob"), (f"{INPUT}reviews.jsonl", "model")):
+        results_key, summary_key = outputs(input_key)
+        expected = expected_records(documents, engine=engine)
+        assert parse_jsonl(get_bytes(bucket, results_key).decode()) == expected
+        assert get_json(bucket, summary_key)["options"]["engine"] == engine
 
 
 @pytest.mark.parametrize(

@@ -103,6 +103,7 @@ def iso(text: str) -> float:
             {"neutral_threshold": 0.4, "sentences": True},
             {"neutral_threshold": 0.4, "sentences": True},
         ),
+        ("csv", {"engine": "model", "explain": True}, {"engine": "model", "explain": True}),
     ],
 )
 def test_a_job_from_post_to_downloaded_results(bucket, fmt, request_options, analyse_options):
@@ -277,6 +278,8 @@ def test_a_failed_job_shows_why(bucket):
         ({"filename": "reviews.csv", "size": 10, "neutral_threshold": 2}, 422, "validation_error"),
         ({"filename": "reviews.csv", "size": 10, "text_column": ""}, 422, "validation_error"),
         ({"filename": "reviews.csv", "size": 10, "colour": "red"}, 422, "validation_error"),
+        ({"filename": "reviews.csv", "size": 10, "engine": "vader"}, 422, "validation_error"),
+        ({"filename": "reviews.csv", "size": 10, "engine": 1}, 422, "validation_error"),
         ({"filename": 5}, 422, "validation_error"),
         ({}, 422, "validation_error"),
         ([], 422, "validation_error"),

@@ -12,7 +12,12 @@ from sentiment_api import storage
 from sentiment_api.handlers import api, jobs, jobs_api
 from sentiment_api.jobs.settings import JobSettings
 from sentiment_api.routes.app import ALLOWED_METHODS
-from sentiment_api.settings import DEFAULT_MAX_TEXT_LENGTH, MAX_BATCH_SIZE_LIMIT, Settings
+from sentiment_api.settings import (
+    DEFAULT_MAX_TEXT_LENGTH,
+    ENGINES,
+    MAX_BATCH_SIZE_LIMIT,
+    Settings,
+)
 from support import ROOT, SAM, SAM_ENV, api_event
 
 TEMPLATE = yaml_parse((ROOT / "template.yaml").read_text())
@@ -298,3 +303,12 @@ def test_the_job_function_has_the_apis_analysis_settings():
     variables = RESOURCES["SentimentJobFunction"]["Properties"]["Environment"]["Variables"]
     for name in ("MAX_TEXT_LENGTH", "NEUTRAL_THRESHOLD"):
         assert variables[name] == api_variables[name]
+
+
+def test_engine_parameter_feeds_both_analysing_functions_and_matches_the_settings():
+    parameter = TEMPLATE["Parameters"]["Engine"]
+    assert parameter["Default"] == Settings().engine == "textblob"
+    assert tuple(parameter["AllowedValues"]) == ENGINES
+    for name in ("SentimentFunction", "SentimentJobFunction"):
+        variables = RESOURCES[name]["Properties"]["Environment"]["Variables"]
+        assert variables["ENGINE"] == {"Ref": "Engine"}

@@ -118,6 +118,7 @@ def test_options_are_off_by_default_and_absent_from_the_dict():
         "sentiment",
         "subjectivity",
         "neutral_threshold",
+        "engine",
     ]
 
 

@@ -129,7 +129,11 @@ def test_analyse_file_request_options(tmp_path, capsys):
     captured = capsys.readouterr()
     options = {"sentences": True, "explain": True, "neutral_threshold": 0.3}
     assert parse_jsonl(captured.out) == expected_records([(t, None) for t in texts], **options)
-    assert json.loads(captured.err)["options"] == {"text_column": "text", **options}
+    assert json.loads(captured.err)["options"] == {
+        "text_column": "text",
+        **options,
+        "engine": "textblob",
+    }
 
 
 def test_a_rejected_file_exits_1_and_removes_earlier_results(tmp_path, capsys):

@@ -107,6 +107,7 @@ def test_request_options_reach_every_document():
         "neutral_threshold": 0.3,
         "sentences": True,
         "explain": True,
+        "engine": "textblob",
     }
 
 

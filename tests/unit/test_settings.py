@@ -79,3 +79,22 @@ def test_batch_size_times_length_squared_is_bounded(batch, length, allowed):
 
 def test_threshold_is_kept_as_a_float():
     assert type(Settings(neutral_threshold=1).neutral_threshold) is float
+
+
+def test_engine_defaults_to_textblob_and_reads_env_engine():
+    assert Settings.from_env({}).engine == "textblob"
+    assert Settings.from_env({"ENGINE": "model"}).engine == "model"
+    assert Settings.from_env({"ENGINE": "textblob"}).engine == "textblob"
+
+
+@pytest.mark.parametrize("value", ["Model", "vader", " model", "textblob,model"])
+def test_rejects_an_unknown_engine(value):
+    with pytest.raises(ValueError, match="ENGINE must be one of textblob, model"):
+        Settings.from_env({"ENGINE": value})
+
+
+def test_the_settings_engines_are_the_analysis_engines():
+    from sentiment_api.analysis import ENGINES as ANALYSIS_ENGINES
+    from sentiment_api.settings import ENGINES
+
+    assert ENGINES == ANALYSIS_ENGINES

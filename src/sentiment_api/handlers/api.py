@@ -29,7 +29,7 @@ from sentiment_api.errors import (
     UnsupportedMediaTypeError,
 )
 from sentiment_api.observability import logger, metrics
-from sentiment_api.settings import get_settings
+from sentiment_api.settings import ENGINES, get_settings
 from sentiment_api.surrogates import has_lone_surrogate
 
 if TYPE_CHECKING:
@@ -50,8 +50,9 @@ def _analyse_fast(event: dict[str, Any]) -> dict[str, Any] | None:
     """Answer a plainly valid ``POST /analyse`` without the router, or return None.
 
     "Plainly valid" is what ``AnalyseRequest`` and
-    :func:`~sentiment_api.service.accepted_text` accept: a JSON object whose only field is
-    ``text``, a string of Unicode (no lone surrogate), not blank, within the cap. Anything else
+    :func:`~sentiment_api.service.accepted_text` accept: a JSON object whose fields are
+    ``text``, a string of Unicode (no lone surrogate), not blank, within the cap, and
+    optionally ``engine``, one of the engine names. Anything else
     (no body, base64, bad JSON, any other field or value) returns None and goes through the
     router, whose exception handlers own every error answer. A property test checks that both
     ways give identical responses and metrics.
@@ -69,7 +70,10 @@ def _analyse_fast(event: dict[str, Any]) -> dict[str, Any] | None:
         request = web.json_loads(body)
     except ValueError:
         return None
-    if type(request) is not dict or request.keys() != {"text"}:
+    if type(request) is not dict or request.keys() - {"engine"} != {"text"}:
+        return None
+    engine = request.get("engine")
+    if engine is not None and (type(engine) is not str or engine not in ENGINES):
         return None
     text = request["text"]
     if type(text) is not str or has_lone_surrogate(text):
@@ -78,7 +82,7 @@ def _analyse_fast(event: dict[str, Any]) -> dict[str, Any] | None:
         text = service.accepted_text(text)
     except (NoTextError, TextTooLongError):
         return None
-    return web.proxy_response(HTTPStatus.OK, service.analysed(text))
+    return web.proxy_response(HTTPStatus.OK, service.analysed(text, engine=engine))
 
 
 @functools.cache

@@ -64,7 +64,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     """
     analysis = get_settings()
     defaults = JobOptions(
-        neutral_threshold=analysis.neutral_threshold, max_text_length=analysis.max_text_length
+        neutral_threshold=analysis.neutral_threshold,
+        max_text_length=analysis.max_text_length,
+        engine=analysis.engine,
     )
     jobs: list[dict[str, Any]] = []
     for record in event.get("Records", []):

@@ -45,7 +45,7 @@ STOP_MARGIN_S = 20.0
 """A job still reading this close to its timeout stops and records ``FAILED`` (``timed_out``)
 itself, while it still can (a tenth of the time instead, for invocations under 200 s)."""
 
-_JOB_OPTIONS = ("text_column", "neutral_threshold", "sentences", "explain")
+_JOB_OPTIONS = ("text_column", "neutral_threshold", "sentences", "explain", "engine")
 """What a job record may set; the length cap stays the deployment's."""
 
 

@@ -11,7 +11,10 @@ from sentiment_api.models.api import (
     BatchItemResult,
     BatchRequest,
     BatchResponse,
+    ContributionResult,
+    EngineName,
     HealthResponse,
+    Probabilities,
     SentenceResult,
 )
 from sentiment_api.models.errors import ErrorDetail, ErrorResponse
@@ -26,6 +29,8 @@ __all__ = [
     "BatchItemResult",
     "BatchRequest",
     "BatchResponse",
+    "ContributionResult",
+    "EngineName",
     "ErrorDetail",
     "ErrorResponse",
     "HealthResponse",
@@ -34,5 +39,6 @@ __all__ = [
     "JobResults",
     "JobStatus",
     "JobUpload",
+    "Probabilities",
     "SentenceResult",
 ]

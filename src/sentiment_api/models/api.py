@@ -18,6 +18,9 @@ def _is_none(value: object) -> bool:
 OMITTED_IF_NONE = {"exclude_if": _is_none}
 """Optional response fields appear only when requested, never as null."""
 
+EngineName = Literal["textblob", "model"]
+"""The analysis engines (``analysis.ENGINES``)."""
+
 _TEXT_RULES = (
     "Length is counted in Unicode code points and capped (default 5,000; env MAX_TEXT_LENGTH)."
 )
@@ -64,6 +67,20 @@ class AnalyseOptions(BaseModel):
                 "0 is neutral). The result echoes the threshold used."
             ),
             examples=[0.05],
+        ),
+    ] = None
+    engine: Annotated[
+        EngineName | None,
+        Field(
+            description=(
+                "The analysis engine. `textblob`: TextBlob's lexicon (polarity, subjectivity, "
+                "`assessments`). `model`: a TF-IDF + logistic regression classifier trained on "
+                "VADER's human-rated sentences (`probabilities`, `contributions`, no "
+                'subjectivity); right more often on review sentences (README, "Evaluation"). '
+                "Default: the deployment's (env ENGINE, textblob unless set). The result "
+                "echoes the engine used."
+            ),
+            examples=["model"],
         ),
     ] = None
 
@@ -121,6 +138,39 @@ class BatchRequest(AnalyseOptions):
     ]
 
 
+class Probabilities(BaseModel):
+    """The model engine's class probabilities (logistic regression), summing to 1."""
+
+    positive: Annotated[
+        float, Field(ge=0.0, le=1.0, description="p(positive), the model's estimate in [0, 1].")
+    ]
+    negative: Annotated[float, Field(ge=0.0, le=1.0, description="1 - p(positive).")]
+
+
+class ContributionResult(BaseModel):
+    """One n-gram's share of the model engine's score (``explain`` with ``engine: model``)."""
+
+    ngram: Annotated[
+        str,
+        Field(
+            description=(
+                "A word or two-word phrase as the model's tokenizer sees it: lowercased, words "
+                'of 2+ letters or digits joined by one space, e.g. "not good".'
+            )
+        ),
+    ]
+    contribution: Annotated[
+        float,
+        Field(
+            description=(
+                "Its coefficient times its L2-normalised tf-idf value in this text, in log-odds "
+                "of positive: above 0 pushes towards positive. All the text's n-grams plus the "
+                "model's intercept sum to ln(p / (1 - p))."
+            )
+        ),
+    ]
+
+
 class SentenceResult(BaseModel):
     """The sentiment of one sentence, within a result with ``sentences``."""
 
@@ -139,15 +189,36 @@ class SentenceResult(BaseModel):
     ]
     length: Annotated[int, Field(ge=1, description="Length of the sentence, in code points.")]
     sentiment_score: Annotated[
-        float, Field(ge=-1.0, le=1.0, description="Polarity of the sentence alone, in [-1, 1].")
+        float,
+        Field(
+            ge=-1.0,
+            le=1.0,
+            description="Score of the sentence alone, in [-1, 1], by the result's engine.",
+        ),
     ]
     subjectivity: Annotated[
-        float, Field(ge=0.0, le=1.0, description="Subjectivity of the sentence alone, in [0, 1].")
-    ]
+        float | None,
+        Field(
+            ge=0.0,
+            le=1.0,
+            description=(
+                "TextBlob subjectivity of the sentence alone, in [0, 1]; absent with the model "
+                "engine."
+            ),
+            **OMITTED_IF_NONE,
+        ),
+    ] = None
     sentiment: Annotated[
         Literal["positive", "negative", "neutral"],
         Field(description="Label of the sentence's score, under the same neutral_threshold."),
     ]
+    probabilities: Annotated[
+        Probabilities | None,
+        Field(
+            description="Only with the model engine: the sentence's class probabilities.",
+            **OMITTED_IF_NONE,
+        ),
+    ] = None
 
 
 class AssessmentResult(BaseModel):
@@ -181,20 +252,40 @@ _RESPONSE_EXAMPLE: dict[str, Any] = {
     "input": "The food was great but the service was slow.",
     "sentiment_score": 0.25,
     "sentiment": "positive",
-    "subjectivity": 0.5166666666666667,
+    "subjectivity": 0.575,
     "neutral_threshold": 0.0,
+    "engine": "textblob",
 }
+
+MODEL_RESPONSE_EXAMPLE: dict[str, Any] = {
+    "input": "The food was great but the service was slow.",
+    "sentiment_score": -0.09477999853002805,
+    "sentiment": "negative",
+    "neutral_threshold": 0.0,
+    "engine": "model",
+    "probabilities": {"positive": 0.452610000734986, "negative": 0.547389999265014},
+}
+"""The same text with ``engine: model`` (a test holds both examples to the real answers)."""
 
 
 class AnalyseResponse(BaseModel):
     """Body of a 200 from ``POST /analyse``; an item of a batch's ``results``."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_RESPONSE_EXAMPLE]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [_RESPONSE_EXAMPLE, MODEL_RESPONSE_EXAMPLE]}
+    )
 
     input: Annotated[str, Field(description="The submitted text, unchanged.")]
     sentiment_score: Annotated[
         float,
-        Field(ge=-1.0, le=1.0, description="TextBlob polarity in [-1, 1]; below 0 is negative."),
+        Field(
+            ge=-1.0,
+            le=1.0,
+            description=(
+                "In [-1, 1]; below 0 is negative. textblob: its polarity. model: "
+                "2 * probabilities.positive - 1."
+            ),
+        ),
     ]
     sentiment: Annotated[
         Literal["positive", "negative", "neutral"],
@@ -206,12 +297,31 @@ class AnalyseResponse(BaseModel):
         ),
     ]
     subjectivity: Annotated[
-        float,
-        Field(ge=0.0, le=1.0, description="TextBlob subjectivity in [0, 1]; 1 is most subjective."),
-    ]
+        float | None,
+        Field(
+            ge=0.0,
+            le=1.0,
+            description=(
+                "TextBlob subjectivity in [0, 1]; 1 is most subjective. Absent with the model "
+                "engine, which does not estimate it."
+            ),
+            **OMITTED_IF_NONE,
+        ),
+    ] = None
     neutral_threshold: Annotated[
         float, Field(ge=0.0, le=1.0, description="The threshold the labels were derived with.")
     ]
+    engine: Annotated[EngineName, Field(description="The engine that scored the text.")]
+    probabilities: Annotated[
+        Probabilities | None,
+        Field(
+            description=(
+                "Only with the model engine: the logistic regression's class probabilities, "
+                "{positive: p, negative: 1 - p}."
+            ),
+            **OMITTED_IF_NONE,
+        ),
+    ] = None
     mixed: Annotated[
         bool | None,
         Field(
@@ -229,7 +339,19 @@ class AnalyseResponse(BaseModel):
     assessments: Annotated[
         list[AssessmentResult] | None,
         Field(
-            description="Only with explain: the scored expressions, in text order.",
+            description=(
+                "Only with explain and the textblob engine: the scored expressions, in text order."
+            ),
+            **OMITTED_IF_NONE,
+        ),
+    ] = None
+    contributions: Annotated[
+        list[ContributionResult] | None,
+        Field(
+            description=(
+                "Only with explain and the model engine: the (at most 10) n-grams with the "
+                "largest absolute contributions to the score, largest first."
+            ),
             **OMITTED_IF_NONE,
         ),
     ] = None

@@ -68,11 +68,20 @@ def analyse_text(
                         "neutral_threshold": 0.05,
                     },
                 },
+                "model engine": {
+                    "summary": "The trained model: probabilities, contributions",
+                    "value": {
+                        "text": "The food was great. The service was not good at all!",
+                        "engine": "model",
+                        "sentences": True,
+                        "explain": True,
+                    },
+                },
             }
         ),
     ],
 ) -> AnalyseResponse:
-    """Return the polarity, subjectivity and label of `text`, and what the options ask for.
+    """Return the score and label of `text` by the chosen engine, and what the options ask for.
 
     Raises NoTextError (400) and TextTooLongError (413); see the responses for the rest.
     """
@@ -82,6 +91,7 @@ def analyse_text(
             neutral_threshold=request.neutral_threshold,
             sentences=request.sentences,
             explain=request.explain,
+            engine=request.engine,
         )
     )
 
@@ -118,6 +128,7 @@ def analyse_batch(
         neutral_threshold=request.neutral_threshold,
         sentences=request.sentences,
         explain=request.explain,
+        engine=request.engine,
     )
     return BatchResponse(
         results=[BatchItemResult(**result) for result in results],

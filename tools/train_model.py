@@ -1,0 +1,344 @@
+"""Train the ``model`` engine and write ``src/sentiment_api/data/sentiment_model.json``.
+
+``make train`` runs this. It downloads nothing but the vaderSentiment 3.3.2 source
+distribution, through pip (cached in ``.cache/vader/``; its SHA-256 is checked), and reads the
+human-rated sentences in its ``additional_resources/hutto_ICWSM_2014.tar.gz`` (Hutto & Gilbert,
+"VADER", ICWSM 2014; MIT licence): four files of ``id<TAB>mean rating<TAB>text``, the mean of
+about 20 raters on -4..+4, one file per domain (tweets, movie reviews, Amazon reviews, NYT
+editorials).
+
+Steps, all deterministic (same bytes every run with the pinned scikit-learn):
+
+1. Drop every corpus sentence whose normalised text (:func:`normalise`) equals one of the
+   3,000 shared evaluation sentences, and later duplicates within the corpus.
+2. Split each domain 80/10/10 into train/validation/test with a fixed seed.
+3. Grid-search the label band and the hyper-parameters, fitting on train and scoring on
+   validation (sentences with a non-zero mean, labelled by its sign) only.
+4. Fit the chosen configuration on train + validation, export it, and report on the test split
+   per domain and on the 3,000 shared sentences (never used to choose anything).
+
+scikit-learn is a development dependency: nothing in the Lambda image imports this file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import itertools
+import json
+import random
+import string
+import subprocess
+import sys
+import tarfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data" / "sentiment-labelled-sentences"
+CACHE = ROOT / ".cache" / "vader"
+MODEL_FILE = ROOT / "src" / "sentiment_api" / "data" / "sentiment_model.json"
+
+SDIST = "vaderSentiment-3.3.2.tar.gz"
+SDIST_SHA256 = "5d7c06e027fc8b99238edb0d53d970cf97066ef97654009890b83703849632f9"
+INNER = "vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz"
+DOMAINS = {
+    "tweets": "hutto_ICWSM_2014/tweets_GroundTruth.txt",
+    "movie_reviews": "hutto_ICWSM_2014/movieReviewSnippets_GroundTruth.txt",
+    "amazon_reviews": "hutto_ICWSM_2014/amazonReviewSnippets_GroundTruth.txt",
+    "nyt_editorials": "hutto_ICWSM_2014/nytEditorialSnippets_GroundTruth.txt",
+}
+SEED = 2014
+SPLIT = (0.8, 0.1, 0.1)
+TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # scikit-learn's default, reproduced by sentiment_api.model
+
+# The grid searched on validation (see the model card in docs/model.md).
+BANDS = (0.0, 0.5, 1.0)  # train on |mean| > band only
+GRID = {
+    "C": (1.0, 2.0, 4.0, 8.0),
+    "min_df": (2,),
+    "sublinear_tf": (False, True),
+    # Chosen on validation within the size budget: 15,000 is about the most features whose
+    # export (weights to SIGNIFICANT_DIGITS) stays under MAX_MODEL_BYTES.
+    "max_features": (10000, 12000, 15000),
+    "class_weight": ("balanced",),
+}
+SIGNIFICANT_DIGITS = 7
+"""The fitted idf, coefficients and intercept are rounded to this many significant digits in
+the pipeline itself, before export: the file is about half as large, and the exported pipeline's
+predict_proba still equals the scorer's (they hold the same numbers)."""
+MAX_MODEL_BYTES = 500_000
+"""The model file's size budget (it is read and parsed at every cold start)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rated:
+    """One corpus sentence: its domain, id in its file, mean rating in [-4, 4], text."""
+
+    domain: str
+    id: str
+    mean: float
+    text: str
+
+
+def fetch_sdist(cache: Path = CACHE) -> Path:
+    """The vaderSentiment 3.3.2 sdist, downloaded once with pip into ``cache``.
+
+    Raises:
+        subprocess.CalledProcessError: pip failed. ValueError: the file's SHA-256 is wrong.
+    """
+    path = cache / SDIST
+    if not path.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary",
+             ":all:", "vaderSentiment==3.3.2", "-d", str(cache)],
+            check=True,
+        )  # fmt: skip
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != SDIST_SHA256:
+        raise ValueError(f"{path}: SHA-256 {digest}, expected {SDIST_SHA256}")
+    return path
+
+
+def read_corpus(sdist: Path) -> list[Rated]:
+    """Every rated sentence of the four ``*_GroundTruth.txt`` files, domain by domain, in file
+    order. Lines are ``id<TAB>mean<TAB>text`` (the data set's ``_README_.txt``), UTF-8, CRLF.
+    """
+    with tarfile.open(sdist) as outer:
+        inner_bytes = outer.extractfile(INNER).read()
+    rows = []
+    with tarfile.open(fileobj=io.BytesIO(inner_bytes)) as inner:
+        for domain, member in DOMAINS.items():
+            text = inner.extractfile(member).read().decode("utf-8-sig")
+            for line in text.splitlines():
+                if not line.strip():
+                    continue
+                ident, mean, sentence = line.split("\t", 2)
+                rows.append(Rated(domain, ident, float(mean), sentence.strip()))
+    return rows
+
+
+def normalise(text: str) -> str:
+    """The form compared for overlap: lowercased, whitespace runs made one space, punctuation
+    (``string.punctuation``) and whitespace stripped at both ends."""
+    return " ".join(text.lower().split()).strip(string.punctuation + " ")
+
+
+def shared_sentences() -> list[tuple[str, str, str]]:
+    """The 3,000 shared sentences as (file stem, text, gold label), via the evaluate module."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from sentiment_api.evaluate import load_labelled_sentences
+
+    return [(s.source, s.text, s.gold) for s in load_labelled_sentences(SHARED_DATA)]
+
+
+def deduplicate(corpus: list[Rated], shared: list[str]) -> tuple[list[Rated], int, int]:
+    """``corpus`` without the sentences in ``shared`` and without repeats (first kept), by
+    :func:`normalise`d text; also the two counts removed (overlap, duplicates)."""
+    banned = {normalise(text) for text in shared}
+    seen: set[str] = set()
+    kept, overlap, duplicates = [], 0, 0
+    for row in corpus:
+        key = normalise(row.text)
+        if key in banned:
+            overlap += 1
+        elif key in seen:
+            duplicates += 1
+        else:
+            seen.add(key)
+            kept.append(row)
+    return kept, overlap, duplicates
+
+
+def split(corpus: list[Rated]) -> dict[str, list[Rated]]:
+    """Train/validation/test, 80/10/10 within each domain (stratified by domain), shuffled by
+    a ``random.Random(SEED)`` per domain; each part keeps file order."""
+    parts: dict[str, list[Rated]] = {"train": [], "validation": [], "test": []}
+    for domain in DOMAINS:
+        rows = [row for row in corpus if row.domain == domain]
+        order = list(range(len(rows)))
+        random.Random(SEED).shuffle(order)
+        n_train = round(len(rows) * SPLIT[0])
+        n_validation = round(len(rows) * SPLIT[1])
+        cut = {"train": order[:n_train], "validation": order[n_train : n_train + n_validation]}
+        cut["test"] = order[n_train + n_validation :]
+        for name, indices in cut.items():
+            parts[name].extend(rows[i] for i in sorted(indices))
+    return parts
+
+
+def labelled(rows: list[Rated], band: float) -> tuple[list[str], list[int]]:
+    """Texts and binary labels (1 positive, 0 negative) of the rows with ``|mean| > band``."""
+    kept = [row for row in rows if abs(row.mean) > band]
+    return [row.text for row in kept], [1 if row.mean > 0 else 0 for row in kept]
+
+
+def build_pipeline(params: dict):
+    """The scikit-learn pipeline for ``params`` (``C``, ``min_df``, ``sublinear_tf``,
+    ``max_features``, ``class_weight``); word 1-2-grams, lowercase, default token pattern."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(
+        TfidfVectorizer(
+            lowercase=True,
+            token_pattern=TOKEN_PATTERN,
+            ngram_range=(1, 2),
+            min_df=params["min_df"],
+            max_features=params["max_features"],
+            sublinear_tf=params["sublinear_tf"],
+            norm="l2",
+            smooth_idf=True,
+        ),
+        LogisticRegression(
+            C=params["C"], class_weight=params["class_weight"], solver="lbfgs", max_iter=5000
+        ),
+    )
+
+
+def fit_final(parts: dict[str, list[Rated]], params: dict):
+    """The exported pipeline: ``params`` fitted on train + validation with its label band, its
+    numbers then rounded (:func:`round_weights`)."""
+    texts, labels = labelled(parts["train"] + parts["validation"], params["band"])
+    return round_weights(build_pipeline(params).fit(texts, labels))
+
+
+def round_weights(pipeline):
+    """Round the fitted pipeline's idf, coefficients and intercept, in place, to
+    :data:`SIGNIFICANT_DIGITS` significant digits; returns the pipeline.
+
+    The exported file then holds exactly the pipeline's numbers in short decimal form, so the
+    scorer still reproduces this pipeline's predict_proba (to floating-point summation order).
+    A relative change of at most 5e-7 per weight: measured against the unrounded pipeline, the
+    largest probability change was 2.1e-7 and no label moved (docs/model.md).
+    """
+    import numpy as np
+
+    def rounded(values):
+        return np.array([float(f"{value:.{SIGNIFICANT_DIGITS}g}") for value in values.ravel()])
+
+    vectorizer, classifier = pipeline[0], pipeline[1]
+    vectorizer.idf_ = rounded(vectorizer.idf_)
+    classifier.coef_ = rounded(classifier.coef_).reshape(classifier.coef_.shape)
+    classifier.intercept_ = rounded(classifier.intercept_)
+    return pipeline
+
+
+def export(pipeline, params: dict, record: dict) -> bytes:
+    """The model file's bytes: compact JSON, sorted keys, floats as ``repr`` (exact)."""
+    vectorizer, classifier = pipeline[0], pipeline[1]
+    assert list(classifier.classes_) == [0, 1]
+    idf = vectorizer.idf_
+    coef = classifier.coef_[0]
+    features = {
+        term: [float(idf[index]), float(coef[index])]
+        for term, index in vectorizer.vocabulary_.items()
+    }
+    spec = {
+        "format": "tfidf-logistic-regression/1",
+        "vectorizer": {
+            "analyzer": "word",
+            "lowercase": True,
+            "token_pattern": TOKEN_PATTERN,
+            "ngram_range": [1, 2],
+            "strip_accents": None,
+            "sublinear_tf": params["sublinear_tf"],
+            "norm": "l2",
+        },
+        "classes": ["negative", "positive"],
+        "intercept": float(classifier.intercept_[0]),
+        "features": features,
+        "training": {"hyperparameters": params, **record},
+    }
+    text = json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return (text + "\n").encode("utf-8")
+
+
+def prepare() -> tuple[dict[str, list[Rated]], dict]:
+    """Fetch, read, deduplicate and split the corpus; also the counts for the model card."""
+    corpus = read_corpus(fetch_sdist())
+    shared = shared_sentences()
+    kept, overlap, duplicates = deduplicate(corpus, [text for _, text, _ in shared])
+    parts = split(kept)
+    record = {
+        "data": "vaderSentiment 3.3.2 sdist, additional_resources/hutto_ICWSM_2014.tar.gz",
+        "sentences_read": len(corpus),
+        "removed_overlap_with_shared_3000": overlap,
+        "removed_duplicates": duplicates,
+        "split_sizes": {name: len(rows) for name, rows in parts.items()},
+        "seed": SEED,
+    }
+    return parts, record
+
+
+def _accuracy(predict, rows: list[Rated]) -> tuple[float, int]:
+    """Accuracy of ``predict`` (texts -> 0/1) on ``rows`` with a non-zero mean, by its sign."""
+    texts, gold = labelled(rows, 0.0)
+    predicted = predict(texts)
+    return sum(int(p == g) for p, g in zip(predicted, gold, strict=True)) / len(gold), len(gold)
+
+
+def search(parts: dict[str, list[Rated]]) -> tuple[dict, list[tuple[float, dict]]]:
+    """Every grid point fitted on train and scored on validation; the best, and all scores.
+    Ties go to the earlier grid point (smaller C, smaller min_df...)."""
+    results = []
+    keys = list(GRID)
+    for band in BANDS:
+        texts, labels = labelled(parts["train"], band)
+        for values in itertools.product(*(GRID[key] for key in keys)):
+            params = {"band": band, **dict(zip(keys, values, strict=True))}
+            pipeline = build_pipeline(params).fit(texts, labels)
+            accuracy, _ = _accuracy(pipeline.predict, parts["validation"])
+            results.append((accuracy, params))
+            print(f"  validation {accuracy:.4f}  {params}", file=sys.stderr)
+    best = max(results, key=lambda item: item[0])[1]  # max keeps the first of equals
+    return best, results
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Train, export and report; with ``--params JSON`` skip the search and use those."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--params", help="hyper-parameters as JSON, skipping the search")
+    parser.add_argument("--output", type=Path, default=MODEL_FILE)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    parts, record = prepare()
+    print(json.dumps(record), file=sys.stderr)
+    params = json.loads(args.params) if args.params else search(parts)[0]
+    print(f"chosen on validation: {params}", file=sys.stderr)
+    pipeline = fit_final(parts, params)
+    data = export(pipeline, params, record)
+    if len(data) > MAX_MODEL_BYTES:
+        print(f"the model file would be {len(data)} bytes, over {MAX_MODEL_BYTES}", file=sys.stderr)
+        return 1
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_bytes(data)
+    digest = hashlib.sha256(data).hexdigest()
+    features = len(pipeline[0].vocabulary_)
+    print(f"wrote {args.output.name}: {len(data)} bytes, {features} features, sha256 {digest}")
+    print("held-out test split (never seen in training or selection), non-zero mean, by sign:")
+    for domain in DOMAINS:
+        rows = [row for row in parts["test"] if row.domain == domain]
+        accuracy, n = _accuracy(pipeline.predict, rows)
+        print(f"  {domain:<16}{n:>6} sentences  accuracy {accuracy:.3f}")
+    accuracy, n = _accuracy(pipeline.predict, parts["test"])
+    print(f"  {'all':<16}{n:>6} sentences  accuracy {accuracy:.3f}")
+    shared = shared_sentences()
+    predicted = pipeline.predict([text for _, text, _ in shared])
+    by_file: dict[str, Counter] = {}
+    for (source, _, gold), p in zip(shared, predicted, strict=True):
+        by_file.setdefault(source, Counter())[(p == 1) == (gold == "positive")] += 1
+    print("the 3,000 shared sentences (never used to choose anything):")
+    for source, tally in [*by_file.items(), ("all", sum(by_file.values(), Counter()))]:
+        print(f"  {source:<24}accuracy {tally[True] / (tally[True] + tally[False]):.3f}")
+    print(f"done in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
