@@ -321,8 +321,7 @@ def analyse(
             _sentence(text, offset, length, neutral_threshold, score)
             for offset, length in split_sentences(text)
         )
-        labels = {part.sentiment for part in parts}
-        mixed = "positive" in labels and "negative" in labels
+        mixed = _mixed(parts)
     if explain:
         assessments = tuple(
             Assessment(tuple(words), item_polarity, item_subjectivity, label)
@@ -338,6 +337,12 @@ def analyse(
         sentences=parts,
         assessments=assessments,
     )
+
+
+def _mixed(parts: tuple[SentenceSentiment, ...]) -> bool:
+    """Azure AI Language's rule: at least one sentence is positive and one negative."""
+    labels = {part.sentiment for part in parts}
+    return "positive" in labels and "negative" in labels
 
 
 def _model_fields(probability: float) -> tuple[float, dict[str, float]]:
@@ -372,8 +377,7 @@ def _analyse_model(
                 )
             )
         parts = tuple(scored)
-        labels = {part.sentiment for part in parts}
-        mixed = "positive" in labels and "negative" in labels
+        mixed = _mixed(parts)
     if explain:
         contributions = tuple(
             Contribution(ngram, share)

@@ -378,16 +378,18 @@ def measure_warm_http(images: dict[str, str], requests: int, text: str) -> dict[
 # ---- 4. worst case at the cap ---------------------------------------------------------------
 
 
-def measure_worst_case(texts: list[str], repeats: int) -> dict[str, Any]:
+def measure_worst_case(texts: list[str], repeats: int, engine: str | None = None) -> dict[str, Any]:
     """Milliseconds for the handler to answer requests at the caps, of the worst kinds: texts
-    of 5,000 characters, with and without every option, and a batch of 25 of them."""
-    everything = {"sentences": True, "explain": True}
+    of 5,000 characters, with and without every option, and a batch of 25 of them; with
+    ``engine``, each request names it (else the deployment's default)."""
+    chosen = {} if engine is None else {"engine": engine}
+    everything = {"sentences": True, "explain": True, **chosen}
     worst = "(" * 5000
     cases = {
-        "5,000 x '('": analyse_event(worst),
-        "5,000 emoji": analyse_event("😀" * 5000),
-        "1,000 x 'good '": analyse_event("good " * 1000),
-        "real review text": analyse_event(real_text_of(5000, texts)),
+        "5,000 x '('": analyse_event(worst, **chosen),
+        "5,000 emoji": analyse_event("😀" * 5000, **chosen),
+        "1,000 x 'good '": analyse_event("good " * 1000, **chosen),
+        "real review text": analyse_event(real_text_of(5000, texts), **chosen),
         "5,000 x '(', sentences + explain": analyse_event(worst, **everything),
         "5,000 x '. ', sentences + explain": analyse_event(". " * 2500, **everything),
         "real review text, sentences + explain": analyse_event(
@@ -440,34 +442,6 @@ def measure_engines_warm(texts: list[str], rounds: int) -> dict[str, Any]:
                 }
                 for engine in ENGINES
             }
-    return figures
-
-
-def measure_engines_worst_case(texts: list[str], repeats: int) -> dict[str, Any]:
-    """Milliseconds for the handler to answer the cases of 4 with ``engine: model``."""
-    everything = {"sentences": True, "explain": True, "engine": "model"}
-    worst = "(" * 5000
-    cases = {
-        "5,000 x '('": analyse_event(worst, engine="model"),
-        "5,000 emoji": analyse_event("😀" * 5000, engine="model"),
-        "1,000 x 'good '": analyse_event("good " * 1000, engine="model"),
-        "real review text": analyse_event(real_text_of(5000, texts), engine="model"),
-        "5,000 x '(', sentences + explain": analyse_event(worst, **everything),
-        "5,000 x '. ', sentences + explain": analyse_event(". " * 2500, **everything),
-        "real review text, sentences + explain": analyse_event(
-            real_text_of(5000, texts), **everything
-        ),
-        "batch of 25 x 5,000 x '(', sentences + explain": analyse_event(
-            None, "/analyse/batch", texts=[worst] * 25, **everything
-        ),
-    }
-    context = FakeLambdaContext()
-    figures = {}
-    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
-        for name, event in cases.items():
-            assert api.lambda_handler(event, context)["statusCode"] == 200
-            samples = timed_calls(lambda event=event: api.lambda_handler(event, context), repeats)
-            figures[name] = summary([sample / 1000 for sample in samples])
     return figures
 
 
@@ -1158,7 +1132,7 @@ def main(argv: list[str] | None = None) -> int:
     step("3c / 4b. engines")
     results["engines"] = {
         "warm_in_process": measure_engines_warm(texts, rounds=max(args.runs, 10) * 4),
-        "worst_case_ms": measure_engines_worst_case(texts, repeats=max(args.runs, 5)),
+        "worst_case_ms": measure_worst_case(texts, repeats=max(args.runs, 5), engine="model"),
     }
     step("5. throughput")
     results["throughput"] = measure_throughput(texts)
