@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import sentencex
 
-from sentiment_api.model import MODEL
+from sentiment_api.model import MODEL, ModelScore
 from sentiment_api.surrogates import has_lone_surrogate as has_lone_surrogate
 
 SentimentLabel = Literal["positive", "negative", "neutral"]
@@ -345,6 +345,17 @@ def _mixed(parts: tuple[SentenceSentiment, ...]) -> bool:
     return "positive" in labels and "negative" in labels
 
 
+def _evidence(verdict: ModelScore) -> float:
+    """p(positive) of a model score; 0.5 when the text holds none of the model's n-grams.
+
+    Without a single known n-gram the logit is the intercept alone, which says only how the
+    training classes were balanced, not anything about the text: an emoji, a number or a
+    sentence in French would all come back negative. As TextBlob scores 0 when it finds no
+    lexicon word, the model then abstains: score 0, ``neutral`` at any threshold.
+    """
+    return verdict.probability if verdict.features else 0.5
+
+
 def _model_fields(probability: float) -> tuple[float, dict[str, float]]:
     """``(2p - 1, {"positive": p, "negative": 1 - p})`` for p = p(positive)."""
     return 2.0 * probability - 1.0, {"positive": probability, "negative": 1.0 - probability}
@@ -355,7 +366,7 @@ def _analyse_model(
 ) -> SentimentResult:
     """:func:`analyse` with ``engine="model"`` (arguments already checked)."""
     verdict = MODEL.score(text)
-    score, probabilities = _model_fields(verdict.probability)
+    score, probabilities = _model_fields(_evidence(verdict))
     parts: tuple[SentenceSentiment, ...] | None = None
     mixed: bool | None = None
     contributions: tuple[Contribution, ...] | None = None
@@ -363,7 +374,7 @@ def _analyse_model(
         scored = []
         for offset, length in split_sentences(text):
             sentence = text[offset : offset + length]
-            p = verdict.probability if sentence == text else MODEL.score(sentence).probability
+            p = _evidence(verdict if sentence == text else MODEL.score(sentence))
             sentence_score, sentence_probabilities = _model_fields(p)
             scored.append(
                 SentenceSentiment(

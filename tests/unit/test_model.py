@@ -129,7 +129,7 @@ def test_model_labels_plain_sentences(text, label):
     assert analyse(text, engine="model").sentiment == label
 
 
-@pytest.mark.parametrize("text", ["Great food.", "Not good at all.", "zzqqxx", "", "!!!"])
+@pytest.mark.parametrize("text", ["Great food.", "Not good at all.", "Terrible, never again."])
 def test_model_result_fields(text):
     result = analyse(text, engine="model")
     p = MODEL.score(text).probability
@@ -146,11 +146,21 @@ def test_model_result_fields(text):
     assert "assessments" not in fields and "contributions" not in fields
 
 
-def test_text_without_known_ngrams_scores_the_intercept_alone():
-    result = analyse("zzqqxx wwvvkk", engine="model", explain=True)
-    expected = 1.0 / (1.0 + math.exp(-MODEL.intercept))
-    assert math.isclose(result.probabilities["positive"], expected, rel_tol=0, abs_tol=1e-15)
+@pytest.mark.parametrize("text", ["zzqqxx wwvvkk", "😀😀😀", "12345", "I"])
+def test_text_without_known_ngrams_is_neutral_not_the_intercepts_side(text):
+    # The intercept alone would say "negative" (p < 0.5) about anything the model never saw
+    assert MODEL.score(text).features == ()
+    assert MODEL.score(text).probability != 0.5  # what the abstention replaces
+    result = analyse(text, engine="model", explain=True)
+    assert result.probabilities == {"positive": 0.5, "negative": 0.5}
+    assert result.sentiment_score == 0.0 and result.sentiment == "neutral"
     assert result.contributions == ()
+
+
+def test_a_sentence_without_known_ngrams_does_not_make_a_text_mixed():
+    result = analyse("I love it. 😀", engine="model", sentences=True)
+    assert [part.sentiment for part in result.sentences] == ["positive", "neutral"]
+    assert result.mixed is False
 
 
 def test_neutral_threshold_rule_applies_to_the_model_score():
