@@ -463,7 +463,20 @@ def _metric(alarm: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
 
 def test_every_alarm_notifies_the_encrypted_topic_and_email_is_optional():
     topic = TEMPLATE["Resources"]["AlarmTopic"]["Properties"]
-    assert topic["KmsMasterKeyId"] == "alias/aws/sns"  # the AWS-managed key
+    # A key of the stack's own whose policy lets CloudWatch publish: with the AWS-managed SNS
+    # key, whose policy cannot be changed, every alarm notification would be dropped
+    assert topic["KmsMasterKeyId"] == {"Ref": "AlarmTopicKey"}
+    key = TEMPLATE["Resources"]["AlarmTopicKey"]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    (cloudwatch,) = [
+        statement
+        for statement in key["KeyPolicy"]["Statement"]
+        if statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    assert sorted(cloudwatch["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert cloudwatch["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    }
     for resources in (deployed(), deployed(AlarmEmail="ops@example.com")):
         for name, alarm in alarms(resources).items():
             assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
