@@ -436,7 +436,7 @@ def test_the_web_acl_is_optional_with_a_per_ip_rate_rule_and_a_body_size_rule():
     # counts as a match, so the rule must not reach the routes whose valid bodies are longer
     assert "AssociationConfig" not in acl
     assert size["ComparisonOperator"] == "GT" and size["Size"] == 16 * 1024
-    assert jobs_api.MAX_BODY_LENGTH < size["Size"]  # the jobs API's longest body fits
+    assert size["Size"] > jobs_api.MAX_BODY_LENGTH  # the jobs API's longest body fits
     exempted = {
         statement["ByteMatchStatement"]["SearchString"]
         for statement in exempt["NotStatement"]["Statement"]["OrStatement"]["Statements"]
