@@ -51,7 +51,12 @@ ERROR_TABLE: dict[type[Exception], tuple[HTTPStatus, str, str | None]] = {
         "The request body is not valid base64-encoded UTF-8",
     ),
     InvalidFilenameError: (HTTPStatus.BAD_REQUEST, "invalid_filename", None),
-    ApiKeyRequiredError: (HTTPStatus.FORBIDDEN, "forbidden", "This API requires an API key"),
+    # The same answer API Gateway gives a request without a key (template GatewayResponses)
+    ApiKeyRequiredError: (
+        HTTPStatus.FORBIDDEN,
+        "invalid_api_key",
+        "Missing or invalid API key (x-api-key header)",
+    ),
     PathNotFoundError: (HTTPStatus.NOT_FOUND, "not_found", "No such path; see GET /docs"),
     JobNotFoundError: (HTTPStatus.NOT_FOUND, "job_not_found", "No job has this id"),
     MethodNotAllowedError: (HTTPStatus.METHOD_NOT_ALLOWED, "method_not_allowed", None),

@@ -490,7 +490,7 @@ def test_with_auth_required_no_key_sees_no_job_and_creates_none(bucket):
         answer = call("POST", "/jobs", json.dumps({"filename": "reviews.txt", "size": 10}))
 
         assert answer[0] == 403
-        assert_clean_error(*answer, code="forbidden")
+        assert_clean_error(*answer, code="invalid_api_key")
         assert keys_under(bucket, "") == before
         owned = create(api_key_id=KEY_ID, filename="reviews.txt")
         assert get(owned["job_id"], api_key_id=KEY_ID)["job_id"] == owned["job_id"]

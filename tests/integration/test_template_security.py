@@ -556,3 +556,16 @@ def test_every_checkov_suppression_gives_its_reason():
     for line in docker_skips:
         check, _, reason = line.split("checkov:skip=", 1)[1].partition(":")
         assert re.fullmatch(r"CKV_DOCKER_\d+", check) and len(reason.split()) >= 8, line
+
+
+def test_the_functions_missing_key_answer_is_the_gateways():
+    # One condition, one answer: API Gateway's INVALID_API_KEY response and the jobs API's own
+    # check (AUTH_REQUIRED with no key id) give the same status and body
+    from sentiment_api.error_answers import rejection_for
+    from sentiment_api.errors import ApiKeyRequiredError
+
+    gateway = TEMPLATE["Resources"]["SentimentApi"]["Properties"]["GatewayResponses"]
+    answer = gateway["INVALID_API_KEY"]
+    rejection = rejection_for(ApiKeyRequiredError())
+    assert int(answer["StatusCode"]) == rejection.status
+    assert json.loads(answer["ResponseTemplates"]["application/json"]) == rejection.body
