@@ -19,6 +19,8 @@ from samcli.yamlhelper import yaml_parse
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 
+from sentiment_api.error_answers import rejection_for
+from sentiment_api.errors import ApiKeyRequiredError
 from sentiment_api.handlers import jobs_api
 from sentiment_api.routes.app import ALLOWED_METHODS
 from sentiment_api.settings import Settings
@@ -561,9 +563,6 @@ def test_every_checkov_suppression_gives_its_reason():
 def test_the_functions_missing_key_answer_is_the_gateways():
     # One condition, one answer: API Gateway's INVALID_API_KEY response and the jobs API's own
     # check (AUTH_REQUIRED with no key id) give the same status and body
-    from sentiment_api.error_answers import rejection_for
-    from sentiment_api.errors import ApiKeyRequiredError
-
     gateway = TEMPLATE["Resources"]["SentimentApi"]["Properties"]["GatewayResponses"]
     answer = gateway["INVALID_API_KEY"]
     rejection = rejection_for(ApiKeyRequiredError())
