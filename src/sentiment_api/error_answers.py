@@ -1,7 +1,7 @@
 """The one table from domain exceptions to HTTP error answers, and the one way an error answer
 is logged and counted. Both HTTP functions answer every error from here, before routing
 (:func:`rejected_response`) or through Powertools' exception handlers
-(:mod:`sentiment_api.routes.errors`). No pydantic and no Powertools event handler: the API's
+(:mod:`sentiment_api.error_handlers`). No pydantic and no Powertools event handler: the API's
 entry point rejects a request with it before its router is imported.
 """
 

@@ -29,13 +29,13 @@ from botocore.config import Config
 
 from sentiment_api import cors
 from sentiment_api.error_answers import rejected_response
+from sentiment_api.error_handlers import install_error_handlers
 from sentiment_api.errors import BodyTooLargeError, NoBodyError, UnsupportedMediaTypeError
 from sentiment_api.jobs import service
 from sentiment_api.jobs.settings import get_job_settings
 from sentiment_api.jobs.tracing import tracer
 from sentiment_api.models.jobs import JobRequest, JobResponse, JobResults, JobUpload
 from sentiment_api.observability import logger, metrics
-from sentiment_api.routes.errors import install_error_handlers
 from sentiment_api.settings import get_settings
 from sentiment_api.storage import JobStore
 from sentiment_api.web import base_path, screen_post_body

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
+from sentiment_api.error_handlers import install_error_handlers
 from sentiment_api.errors import NoTextError
 from sentiment_api.routes import analyse
 from sentiment_api.routes.docs import META_PATHS, install_docs
-from sentiment_api.routes.errors import install_error_handlers
 from sentiment_api.web import json_loads
 
 ALLOWED_METHODS = {**analyse.ALLOWED_METHODS, **META_PATHS}
