@@ -19,6 +19,7 @@ from samcli.yamlhelper import yaml_parse
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 
+from sentiment_api import cors
 from sentiment_api.error_answers import rejection_for
 from sentiment_api.errors import ApiKeyRequiredError
 from sentiment_api.handlers import jobs_api
@@ -311,7 +312,11 @@ def test_cors_is_off_by_default_and_names_exactly_the_configured_origin():
         (answer,) = definition["x-amazon-apigateway-integration"]["responses"].values()
         parameters = answer["responseParameters"]
         assert parameters[header] == {"Fn::Sub": "'${CorsAllowOrigin}'"}
-        assert "X-Api-Key" in parameters["method.response.header.Access-Control-Allow-Headers"]
+        # The gateway's preflight answer says what the functions' own (cors.py) says
+        prefix = "method.response.header.Access-Control-"
+        assert parameters[prefix + "Allow-Headers"] == f"'{cors.ALLOW_HEADERS}'"
+        assert parameters[prefix + "Allow-Methods"] == f"'{cors.ALLOW_METHODS}'"
+        assert parameters[prefix + "Max-Age"] == f"'{cors.MAX_AGE_S}'"
         assert set(parameters) <= {
             f"method.response.header.{h}"
             for h in definition["responses"][answer["statusCode"]]["headers"]
