@@ -573,3 +573,15 @@ def test_the_functions_missing_key_answer_is_the_gateways():
     rejection = rejection_for(ApiKeyRequiredError())
     assert int(answer["StatusCode"]) == rejection.status
     assert json.loads(answer["ResponseTemplates"]["application/json"]) == rejection.body
+
+
+def test_with_cors_the_job_bucket_takes_the_pages_upload_and_download():
+    # The presigned PUT carries signed Content-Type and If-None-Match: a browser preflights it
+    assert "CorsConfiguration" not in deployed()["JobBucket"]["Properties"]
+    origin = "https://app.example.com"
+    (rule,) = deployed(CorsAllowOrigin=origin)["JobBucket"]["Properties"]["CorsConfiguration"][
+        "CorsRules"
+    ]
+    assert rule["AllowedOrigins"] == [origin]
+    assert sorted(rule["AllowedMethods"]) == ["GET", "PUT"]
+    assert {"content-type", "if-none-match"} <= set(rule["AllowedHeaders"])
