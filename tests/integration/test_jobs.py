@@ -21,6 +21,7 @@ from jobs_support import (
     expected_records,
     get_bytes,
     get_json,
+    job_environment,
     jobs,
     keys_under,
     labelled_file,
@@ -31,7 +32,8 @@ from jobs_support import (
 )
 from sentiment_api import storage
 from sentiment_api.__main__ import main
-from sentiment_api.jobs import runner
+from sentiment_api.jobs import runner, settings
+from sentiment_api.jobs.settings import get_job_settings
 from support import run_python
 
 RESULTS_TYPE = "application/x-ndjson; charset=utf-8"
@@ -285,7 +287,7 @@ def test_folders_and_keys_outside_input_are_skipped(bucket, key):
 def test_a_file_too_large_for_the_time_left_fails_before_it_is_read(bucket):
     # Given an upload of 2 s of the worst-case rate, and a second left of the invocation
     key = f"{INPUT}large.txt"
-    size = 2 * runner.MIN_BYTES_PER_S
+    size = 2 * settings.MIN_BYTES_PER_S
     put(bucket, key, txt_bytes(["Great food."] * size)[:size])
 
     answer = run(bucket, key, context=JobContext(seconds_left=1))
@@ -298,11 +300,11 @@ def test_a_file_too_large_for_the_time_left_fails_before_it_is_read(bucket):
 
 def test_the_size_guard_counts_on_the_worst_case_rate(bucket):
     # Worst-case text runs near 0.2 MB/s (README); the guard must not assume the average
-    assert runner.MIN_BYTES_PER_S <= 250_000
+    assert settings.MIN_BYTES_PER_S <= 250_000
     # Given a file that the worst-case rate reads in 10 s, and 11 s left (10 % kept in reserve);
     # one line longer than any text, so that it is quick to read whatever the machine
     key = f"{INPUT}texts.txt"
-    size = 10 * runner.MIN_BYTES_PER_S
+    size = 10 * settings.MIN_BYTES_PER_S
     put(bucket, key, b"x" * (size - 1) + b"\n")
 
     answer = run(bucket, key, context=JobContext(seconds_left=11.2))
@@ -311,6 +313,22 @@ def test_the_size_guard_counts_on_the_worst_case_rate(bucket):
     # And with 10 s left (9 s before the margin) it is too large
     answer = run(bucket, key, context=JobContext(seconds_left=10))
     assert get_json(bucket, outputs(key)[1])["code"] == "file_too_large"
+
+
+@pytest.mark.parametrize("timeout", [10, 60])
+def test_the_largest_file_post_jobs_accepts_is_one_the_job_reads(bucket, timeout):
+    # Given the largest file the jobs API accepts for a job function with this timeout (one
+    # line, quick to read whatever the machine)
+    with job_environment(JOB_TIMEOUT_SECONDS=str(timeout)):
+        size = get_job_settings().max_job_bytes
+    key = f"{INPUT}largest.txt"
+    put(bucket, key, b"x" * (size - 1) + b"\n")
+
+    # When the job runs with the whole timeout left, as a fresh invocation has it
+    answer = run(bucket, key, context=JobContext(seconds_left=timeout))
+
+    # Then its own size rule lets it read the file
+    assert answer["jobs"][0]["status"] == "COMPLETED", get_json(bucket, outputs(key)[1])
 
 
 class SteppingClock:

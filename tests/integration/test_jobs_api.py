@@ -410,7 +410,28 @@ def test_a_size_over_max_upload_bytes_is_413_and_creates_nothing(bucket, limit, 
 
     assert answer[0] == 413
     assert_clean_error(*answer, code="upload_too_large")
-    assert str(cap) in answer[2]["error"]
+    assert str(cap) in answer[2]["error"] and "MAX_UPLOAD_BYTES" in answer[2]["error"]
+    assert keys_under(bucket, "") == before
+
+
+@pytest.mark.parametrize(("timeout", "cap"), [("60", 10_440_000), (None, 175_600_000)])
+def test_a_size_the_job_cannot_read_in_its_timeout_is_413_and_creates_nothing(bucket, timeout, cap):
+    # Given an upload cap (5 GB, the template's most) above what one job reads in its timeout:
+    # (timeout - 2 s to start - the stop margin) x 200,000 bytes/s
+    with job_environment(JOB_TIMEOUT_SECONDS=timeout, MAX_UPLOAD_BYTES="5000000000"):
+        settings = get_job_settings()
+        assert settings.max_job_bytes == cap < settings.max_upload_bytes
+        assert create(filename="reviews.txt", size=cap)["size"] == cap
+        before = keys_under(bucket, "")
+
+        answer = call("POST", "/jobs", json.dumps({"filename": "reviews.txt", "size": cap + 1}))
+
+    # Then the job's limit applies, and the answer says so
+    assert answer[0] == 413
+    assert_clean_error(*answer, code="upload_too_large")
+    error = answer[2]["error"]
+    assert str(cap) in error and f"{settings.job_timeout_s} s timeout" in error
+    assert "MAX_UPLOAD_BYTES" not in error
     assert keys_under(bucket, "") == before
 
 

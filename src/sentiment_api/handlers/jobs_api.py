@@ -87,7 +87,8 @@ def create_job(request: JobRequest) -> Response[JobResponse]:
 
     Raises:
         InvalidFilenameError: a path, a hidden name, or not .txt, .csv or .jsonl (400).
-        UploadTooLargeError: ``size`` over ``MAX_UPLOAD_BYTES`` (413).
+        UploadTooLargeError: ``size`` over ``MAX_UPLOAD_BYTES`` or over what one job reads
+            before its timeout (413).
         ApiKeyRequiredError: no API key while the deployment requires one (403).
     """
     job, upload = service.create_job(

@@ -27,23 +27,11 @@ from sentiment_api.files import (
     file_format,
     summary,
 )
+from sentiment_api.jobs.settings import readable_bytes, stop_margin_s
 from sentiment_api.observability import logger, metrics
 
 RESULTS_TYPE = f"{CONTENT_TYPES['jsonl']}; charset=utf-8"
 """The results' media type: JSON Lines, UTF-8."""
-
-MIN_BYTES_PER_S = 200_000
-"""The input rate a job can count on, in bytes per second: the worst case, not the average.
-Measured by running :func:`~sentiment_api.files.analyse_stream` in process on the slowest text
-found (lines of 5,000 code points of ``":)! "``, ``sentences`` and ``explain`` on) and on the
-shared review sentences: the worst case reads about a seventh of the sentences' bytes per
-second; applied to the 1.5 MB/s that ``make bench`` measured for the sentences through this
-handler at one vCPU, that is about 0.21 MB/s, rounded down (docs/jobs.md, "Memory and size"). A file
-larger than this rate allows in the invocation's remaining time is rejected before it is read,
-rather than killed by the timeout and retried."""
-STOP_MARGIN_S = 20.0
-"""A job still reading this close to its timeout stops and records ``FAILED`` (``timed_out``)
-itself, while it still can (a tenth of the time instead, for invocations under 200 s)."""
 
 _JOB_OPTIONS = ("text_column", "neutral_threshold", "sentences", "explain", "engine")
 """What a job record may set; the length cap stays the deployment's."""
@@ -68,9 +56,10 @@ def run_job(
         size, etag: from the S3 event; they describe the input in the summary of a file
             rejected before it is read; once it is read, the object's own values replace them.
         seconds_left: the invocation's remaining time, in seconds: a file too large for it at
-            :data:`MIN_BYTES_PER_S` is rejected (``file_too_large``), and a job that runs out
-            of it stops (``timed_out``); both end ``FAILED`` without a retry, which would fail
-            the same way.
+            :data:`~sentiment_api.jobs.settings.MIN_BYTES_PER_S` (less the stop margin,
+            :func:`~sentiment_api.jobs.settings.stop_margin_s`) is rejected
+            (``file_too_large``), and a job that runs out of it stops (``timed_out``); both
+            end ``FAILED`` without a retry, which would fail the same way.
 
     Returns:
         the summary as stored (see :func:`sentiment_api.files.summary`).
@@ -87,7 +76,7 @@ def run_job(
     described: dict[str, Any] = {"key": key, "size": size, "etag": etag}
     fmt: str | None = None
     logger.append_keys(input_key=key)
-    margin = min(STOP_MARGIN_S, seconds_left / 10)
+    margin = stop_margin_s(seconds_left)
     deadline = time.monotonic() + seconds_left - margin
 
     def record(status: str, failure: FileRejectedError | None = None) -> dict[str, Any]:
@@ -148,7 +137,7 @@ def run_job(
 
 def _check_size(size: int, seconds: float) -> None:
     """Raise ``file_too_large`` for a file the job cannot read in ``seconds``."""
-    limit = int(max(seconds, 0) * MIN_BYTES_PER_S)
+    limit = readable_bytes(seconds)
     if size > limit:
         raise FileRejectedError(
             "file_too_large",

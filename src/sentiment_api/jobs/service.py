@@ -28,7 +28,7 @@ from sentiment_api.errors import (
     UploadTooLargeError,
 )
 from sentiment_api.formats import CONTENT_TYPES, FileRejectedError, file_format
-from sentiment_api.jobs.settings import JobSettings
+from sentiment_api.jobs.settings import MIN_BYTES_PER_S, JobSettings
 from sentiment_api.timestamps import iso_utc
 
 UPLOAD_EXPIRY_S = 900
@@ -73,15 +73,17 @@ def create_job(
         ApiKeyRequiredError: ``settings.auth_required`` and no ``api_key_id``.
         InvalidFilenameError: a path, a hidden name, not .txt/.csv/.jsonl, or ``text_column``
             for a file that is not a .csv.
-        UploadTooLargeError: ``size`` is over ``settings.max_upload_bytes``.
+        UploadTooLargeError: ``size`` is over ``settings.max_file_bytes``: the upload cap
+            (``MAX_UPLOAD_BYTES``) or what one job reads before its timeout, whichever is
+            smaller; the message names which.
     """
     if settings.auth_required and api_key_id is None:
         raise ApiKeyRequiredError
     fmt = _format_of(filename)
     if options.get("text_column") is not None and fmt != "csv":
         raise InvalidFilenameError("text_column applies to .csv files only")
-    if size > settings.max_upload_bytes:
-        raise UploadTooLargeError(size, settings.max_upload_bytes)
+    if size > settings.max_file_bytes:
+        raise UploadTooLargeError(size, settings.max_file_bytes, _size_cap_source(settings))
     now = time.time()
     job_id = storage.new_job_id()
     key = storage.input_key(job_id, filename)
@@ -164,6 +166,15 @@ def job_status(
             "expires_at": iso_utc(now + DOWNLOAD_EXPIRY_S, "seconds"),
         }
     return {**_public(job), "status": status, "summary": summary, "results": results}
+
+
+def _size_cap_source(settings: JobSettings) -> str:
+    if settings.max_job_bytes < settings.max_upload_bytes:
+        return (
+            f"the most one job reads in the job function's {settings.job_timeout_s} s timeout, "
+            f"at {MIN_BYTES_PER_S} bytes/s"
+        )
+    return "MAX_UPLOAD_BYTES, the deployment's upload cap"
 
 
 def _format_of(filename: str) -> str:

@@ -40,7 +40,8 @@ class JobRequest(AnalyseOptions):
             description=(
                 "The file's exact size in bytes (required): the upload must have exactly this "
                 "Content-Length. Over the deployment's cap (env MAX_UPLOAD_BYTES, default "
-                "100,000,000) is a 413."
+                "100,000,000) or over what one job reads before its timeout (175,600,000 bytes "
+                "at the default 900 s) is a 413."
             ),
             examples=[52_817],
         ),
