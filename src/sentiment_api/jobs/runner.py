@@ -12,6 +12,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -45,8 +46,15 @@ def run_job(
     size: int | None = None,
     etag: str | None = None,
     seconds_left: float = 900.0,
+    job_timeout_s: float = 900.0,
 ) -> dict[str, Any]:
     """Analyse input object ``key`` (under ``input/``) into ``output/``; return the summary.
+
+    Unless this upload has been run already: S3 delivers an event at least once, and Lambda
+    retries an invocation that failed. If the summary of ``key`` is for the same ``etag`` and
+    says ``COMPLETED``, ``FAILED`` with any code but ``internal_error`` (which a retry may
+    fix), or ``IN_PROGRESS`` since less than ``job_timeout_s`` ago (a run still going), that
+    run stands: its summary is returned as it is, nothing is read, written or counted.
 
     Args:
         store: the job bucket.
@@ -60,6 +68,8 @@ def run_job(
             :func:`~sentiment_api.jobs.settings.stop_margin_s`) is rejected
             (``file_too_large``), and a job that runs out of it stops (``timed_out``); both
             end ``FAILED`` without a retry, which would fail the same way.
+        job_timeout_s: the job function's timeout, in seconds: an ``IN_PROGRESS`` run of the
+            same upload that started longer ago than this is dead, and is run again.
 
     Returns:
         the summary as stored (see :func:`sentiment_api.files.summary`).
@@ -70,12 +80,19 @@ def run_job(
             a retry may fix (after a ``FAILED`` summary, if S3 still takes it).
     """
     results_key = storage.output_keys(key)[0]  # a ValueError before anything is written
+    logger.append_keys(input_key=key)
+    earlier = _earlier_run(store, key, etag, job_timeout_s)
+    if earlier is not None:
+        logger.info(
+            "This upload has been run already; the event is a duplicate, skipped",
+            extra={"etag": etag, "status": earlier["status"], "started_at": earlier["started_at"]},
+        )
+        return earlier
     started = time.time()
     tally = Tally()
     options = defaults
     described: dict[str, Any] = {"key": key, "size": size, "etag": etag}
     fmt: str | None = None
-    logger.append_keys(input_key=key)
     margin = stop_margin_s(seconds_left)
     deadline = time.monotonic() + seconds_left - margin
 
@@ -133,6 +150,32 @@ def run_job(
     metrics.add_metric(name=f"Jobs{fields['status'].title()}", unit=MetricUnit.Count, value=1)
     logger.info("Job finished", extra={k: fields[k] for k in ("status", "documents", "duration_s")})
     return fields
+
+
+def _earlier_run(
+    store: storage.JobStore, key: str, etag: str | None, job_timeout_s: float
+) -> dict[str, Any] | None:
+    """The summary of a run of this very upload (same ETag) that stands, else None."""
+    if not etag:  # nothing to tell one upload from another by: run
+        return None
+    try:
+        earlier = store.get_summary(key)
+    except Exception:
+        # The check only spares a duplicate run; S3 failing here is the run's to meet and
+        # record (internal_error), not a reason to drop the event.
+        logger.warning("Could not read the summary of an earlier run; running", exc_info=True)
+        return None
+    if earlier is None or (earlier.get("input") or {}).get("etag") != etag.strip('"'):
+        return None
+    status = earlier.get("status")
+    if status == "COMPLETED":
+        return earlier
+    if status == "FAILED":
+        return None if earlier.get("code") == "internal_error" else earlier
+    if status == "IN_PROGRESS":
+        started = datetime.fromisoformat(earlier["started_at"]).timestamp()
+        return earlier if time.time() - started < job_timeout_s else None
+    return None
 
 
 def _check_size(size: int, seconds: float) -> None:
