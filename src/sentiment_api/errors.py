@@ -136,13 +136,17 @@ class UploadTooLargeError(Exception):
 
     Attributes:
         size: the declared size, in bytes.
-        limit: the cap (``MAX_UPLOAD_BYTES``), in bytes.
+        limit: the cap that applied, in bytes.
+        source: what sets that cap, for the message (e.g. ``"MAX_UPLOAD_BYTES"``).
     """
 
-    def __init__(self, size: int, limit: int) -> None:
-        super().__init__(f"The file is {size} bytes; the limit is {limit} bytes. Split it")
+    def __init__(self, size: int, limit: int, source: str = "the deployment's cap") -> None:
+        super().__init__(
+            f"The file is {size} bytes; the limit is {limit} bytes ({source}). Split it"
+        )
         self.size = size
         self.limit = limit
+        self.source = source
 
 
 class ApiKeyRequiredError(Exception):

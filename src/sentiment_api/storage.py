@@ -146,6 +146,23 @@ class JobStore:
             raise InputMissingError(key) from None
         return obj["Body"], obj["ContentLength"], obj["ETag"].strip('"')
 
+    def head_input(self, key: str) -> dict[str, Any] | None:
+        """``{"size" (bytes), "etag" (without quotes), "last_modified" (Unix seconds)}`` of
+        input object ``key`` (a ``HEAD``, which needs ``s3:GetObject``), or None if there is
+        no such object."""
+        try:
+            head = self.s3.head_object(Bucket=self.bucket, Key=key)
+        except self.s3.exceptions.ClientError as exc:
+            # A HEAD has no body, so S3 names no error code: a missing key is the bare status.
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        return {
+            "size": head["ContentLength"],
+            "etag": head["ETag"].strip('"'),
+            "last_modified": head["LastModified"].timestamp(),
+        }
+
     def upload_results(self, input_key: str, path: str, content_type: str) -> None:
         """Upload the results file at local ``path`` for input ``input_key`` (multipart above
         boto3's 8 MB threshold, so any size fits in bounded memory)."""

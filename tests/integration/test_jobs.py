@@ -21,6 +21,7 @@ from jobs_support import (
     expected_records,
     get_bytes,
     get_json,
+    job_environment,
     jobs,
     keys_under,
     labelled_file,
@@ -31,7 +32,9 @@ from jobs_support import (
 )
 from sentiment_api import storage
 from sentiment_api.__main__ import main
-from sentiment_api.jobs import runner
+from sentiment_api.files import JobOptions, Tally, summary
+from sentiment_api.jobs import runner, settings
+from sentiment_api.jobs.settings import get_job_settings
 from support import run_python
 
 RESULTS_TYPE = "application/x-ndjson; charset=utf-8"
@@ -139,6 +142,8 @@ def test_a_re_run_writes_the_same_keys_with_the_same_results(bucket):
     run(bucket, key)
     first_keys = keys_under(bucket, "")
     first_results, first_summary = get_bytes(bucket, results_key), get_json(bucket, summary_key)
+    # (the same bytes again are the same upload to the job, unless its summary is deleted)
+    jobs.s3.delete_object(Bucket=bucket, Key=summary_key)
     run(bucket, key)
 
     assert keys_under(bucket, "") == first_keys
@@ -285,7 +290,7 @@ def test_folders_and_keys_outside_input_are_skipped(bucket, key):
 def test_a_file_too_large_for_the_time_left_fails_before_it_is_read(bucket):
     # Given an upload of 2 s of the worst-case rate, and a second left of the invocation
     key = f"{INPUT}large.txt"
-    size = 2 * runner.MIN_BYTES_PER_S
+    size = 2 * settings.MIN_BYTES_PER_S
     put(bucket, key, txt_bytes(["Great food."] * size)[:size])
 
     answer = run(bucket, key, context=JobContext(seconds_left=1))
@@ -298,19 +303,36 @@ def test_a_file_too_large_for_the_time_left_fails_before_it_is_read(bucket):
 
 def test_the_size_guard_counts_on_the_worst_case_rate(bucket):
     # Worst-case text runs near 0.2 MB/s (README); the guard must not assume the average
-    assert runner.MIN_BYTES_PER_S <= 250_000
+    assert settings.MIN_BYTES_PER_S <= 250_000
     # Given a file that the worst-case rate reads in 10 s, and 11 s left (10 % kept in reserve);
     # one line longer than any text, so that it is quick to read whatever the machine
     key = f"{INPUT}texts.txt"
-    size = 10 * runner.MIN_BYTES_PER_S
+    size = 10 * settings.MIN_BYTES_PER_S
     put(bucket, key, b"x" * (size - 1) + b"\n")
 
     answer = run(bucket, key, context=JobContext(seconds_left=11.2))
 
     assert answer["jobs"][0]["status"] == "COMPLETED"
-    # And with 10 s left (9 s before the margin) it is too large
+    # And with 10 s left (9 s before the margin) it is too large (to a new run of the file)
+    jobs.s3.delete_object(Bucket=bucket, Key=outputs(key)[1])
     answer = run(bucket, key, context=JobContext(seconds_left=10))
     assert get_json(bucket, outputs(key)[1])["code"] == "file_too_large"
+
+
+@pytest.mark.parametrize("timeout", [10, 60])
+def test_the_largest_file_post_jobs_accepts_is_one_the_job_reads(bucket, timeout):
+    # Given the largest file the jobs API accepts for a job function with this timeout (one
+    # line, quick to read whatever the machine)
+    with job_environment(JOB_TIMEOUT_SECONDS=str(timeout)):
+        size = get_job_settings().max_job_bytes
+    key = f"{INPUT}largest.txt"
+    put(bucket, key, b"x" * (size - 1) + b"\n")
+
+    # When the job runs with the whole timeout left, as a fresh invocation has it
+    answer = run(bucket, key, context=JobContext(seconds_left=timeout))
+
+    # Then its own size rule lets it read the file
+    assert answer["jobs"][0]["status"] == "COMPLETED", get_json(bucket, outputs(key)[1])
 
 
 class SteppingClock:
@@ -407,12 +429,121 @@ def test_an_s3_error_on_a_rerun_removes_the_earlier_results(bucket, monkeypatch)
         raise client_error("InternalError", "upload_file")
 
     monkeypatch.setattr(jobs.s3, "upload_file", refuse)
+    put(bucket, key, b"Awful food.\n")  # another upload to the same key
     with pytest.raises(ClientError):
         run(bucket, key)
 
     # No results of the first run beside a summary that says FAILED
     assert results_key not in keys_under(bucket, OUTPUT)
     assert get_json(bucket, outputs(key)[1])["status"] == "FAILED"
+
+
+# ---- duplicate events: S3 delivers at least once, Lambda retries a failed invocation ----------
+
+
+def reads_of(monkeypatch, key: str) -> list[str]:
+    """The GETs of ``key`` from now on (the list fills as the job reads)."""
+    reads: list[str] = []
+    get_object = jobs.s3.get_object
+
+    def recorded(*args, **kwargs):
+        if kwargs["Key"] == key:
+            reads.append(key)
+        return get_object(*args, **kwargs)
+
+    monkeypatch.setattr(jobs.s3, "get_object", recorded)
+    return reads
+
+
+@pytest.mark.parametrize(
+    ("data", "status"), [(b"Great food.\n", "COMPLETED"), (b"\xff\xfe\n", "FAILED")]
+)
+def test_a_second_event_for_a_finished_upload_does_not_run_it_again(
+    bucket, monkeypatch, data, status
+):
+    # Given an upload whose job has run (to COMPLETED, or FAILED in a way a re-run repeats)
+    key = f"{INPUT}texts.txt"
+    put(bucket, key, data)
+    run(bucket, key)
+    summary_key = outputs(key)[1]
+    first = get_json(bucket, summary_key)
+    assert first["status"] == status
+    outputs_before = {k: get_bytes(bucket, k) for k in keys_under(bucket, OUTPUT)}
+    reads = reads_of(monkeypatch, key)
+
+    # When S3 delivers its event again
+    answer = run(bucket, key)
+
+    # Then the first run stands: the input is not read, nothing is rewritten
+    assert answer["jobs"][0]["status"] == status
+    assert reads == []
+    assert {k: get_bytes(bucket, k) for k in keys_under(bucket, OUTPUT)} == outputs_before
+
+
+def test_a_new_upload_to_the_same_key_runs_again(bucket):
+    key = f"{INPUT}texts.txt"
+    put(bucket, key, b"Great food.\n")
+    run(bucket, key)
+    put(bucket, key, b"Great food.\nAwful service.\n")
+
+    answer = run(bucket, key)
+
+    assert answer["jobs"][0]["documents"] == 2
+    assert get_json(bucket, outputs(key)[1])["documents"] == 2
+
+
+def in_progress_summary(bucket: str, key: str, started: float) -> None:
+    """Store the ``IN_PROGRESS`` summary a run of ``key``'s current upload wrote at ``started``."""
+    head = jobs.s3.head_object(Bucket=bucket, Key=key)
+    fields = summary(
+        status="IN_PROGRESS",
+        tally=Tally(),
+        started=started,
+        input_fields={"key": key, "size": head["ContentLength"], "etag": head["ETag"].strip('"')},
+        output_key=outputs(key)[0],
+        fmt="txt",
+        options=JobOptions(),
+    )
+    storage.put_json(jobs.s3, bucket, outputs(key)[1], fields)
+
+
+@pytest.mark.parametrize(("started_ago", "runs"), [(60, False), (900 + 60, True)])
+def test_an_event_for_an_upload_in_progress_runs_only_if_that_run_is_dead(
+    bucket, monkeypatch, started_ago, runs
+):
+    # Given an upload whose run said IN_PROGRESS this long ago (the timeout is 900 s)
+    key = f"{INPUT}texts.txt"
+    put(bucket, key, b"Great food.\n")
+    in_progress_summary(bucket, key, time.time() - started_ago)
+    reads = reads_of(monkeypatch, key)
+
+    answer = run(bucket, key)
+
+    # Then a run still within the timeout stands (a duplicate); a dead one is run again
+    assert answer["jobs"][0]["status"] == ("COMPLETED" if runs else "IN_PROGRESS")
+    assert reads == ([key] if runs else [])
+
+
+def test_lambdas_retry_of_a_job_that_failed_internally_runs_it_again(bucket, monkeypatch):
+    # Given a run that S3 failed (internal_error), raised to Lambda
+    key = f"{INPUT}texts.txt"
+    put(bucket, key, b"Great food.\n")
+
+    def refuse(*args, **kwargs):
+        raise client_error("InternalError", "upload_file")
+
+    monkeypatch.setattr(jobs.s3, "upload_file", refuse)
+    with pytest.raises(ClientError):
+        run(bucket, key)
+    assert get_json(bucket, outputs(key)[1])["code"] == "internal_error"
+    monkeypatch.undo()
+
+    # When Lambda retries the same event
+    answer = run(bucket, key)
+
+    # Then the job runs again, and completes
+    assert answer["jobs"][0]["status"] == "COMPLETED"
+    assert outputs(key)[0] in keys_under(bucket, OUTPUT)
 
 
 def test_when_s3_takes_no_summary_the_original_error_is_raised(bucket, monkeypatch):

@@ -32,7 +32,8 @@ from jobs_support import (
 )
 from sentiment_api import storage
 from sentiment_api.files import CONTENT_TYPES, JobOptions, Tally, summary
-from sentiment_api.jobs.settings import get_job_settings
+from sentiment_api.jobs import service
+from sentiment_api.jobs.settings import MAX_EVENT_AGE_S, get_job_settings
 from support import (
     JOBS_EXPECTED_STATUS,
     FakeLambdaContext,
@@ -148,9 +149,9 @@ def test_a_job_from_post_to_downloaded_results(bucket, fmt, request_options, ana
     assert put.status_code == 200, put.text
     stored = jobs.s3.head_object(Bucket=bucket, Key=job["input_key"])
     assert (stored["ContentLength"], stored["ContentType"]) == (len(data), CONTENT_TYPES[fmt])
-    waiting = get(job_id)
-    assert waiting["status"] == "WAITING_FOR_UPLOAD"
-    assert "summary" not in waiting and "results" not in waiting and "upload" not in waiting
+    queued = get(job_id)
+    assert queued["status"] == "QUEUED"  # uploaded: its S3 event waits for the job function
+    assert "summary" not in queued and "results" not in queued and "upload" not in queued
 
     # When the sentiment job runs for the upload's S3 event
     run_job(bucket, job["input_key"])
@@ -242,6 +243,58 @@ def test_a_job_in_progress_past_the_functions_timeout_is_reported_failed(
     if status == "FAILED":  # the function died without a word: its timeout is why
         assert answer["summary"]["code"] == "timed_out"
         assert str(timeout) in answer["summary"]["reason"]
+
+
+class LaterClock:
+    """A stand-in for the ``time`` module in ``jobs.service``: ``seconds`` in the future."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def time(self) -> float:
+        return time.time() + self.seconds
+
+
+@pytest.mark.parametrize(
+    ("age_beyond_event_age", "status"),
+    [(None, "QUEUED"), (-120, "QUEUED"), (120, "FAILED")],
+)
+def test_an_uploaded_job_is_queued_until_its_event_is_too_old_to_run(
+    bucket, monkeypatch, age_beyond_event_age, status
+):
+    # Given an uploaded job that has not started, looked at now or MAX_EVENT_AGE_S + 60 s
+    # +/- 2 minutes after the upload
+    job = create(filename="reviews.txt", size=len(b"Great food.\n"))
+    assert get(job["job_id"])["status"] == "WAITING_FOR_UPLOAD"
+    jobs.s3.put_object(Bucket=bucket, Key=job["input_key"], Body=b"Great food.\n")
+    if age_beyond_event_age is not None:
+        monkeypatch.setattr(
+            service, "time", LaterClock(MAX_EVENT_AGE_S + 60 + age_beyond_event_age)
+        )
+
+    answer = get(job["job_id"])
+
+    assert answer["status"] == status
+    assert "results" not in answer
+    if status == "QUEUED":
+        assert "summary" not in answer
+    else:  # Lambda gave up on the event (on-failure queue): the job never ran
+        assert answer["summary"]["status"] == "FAILED"
+        assert answer["summary"]["code"] == "not_run"
+        assert "6 hours" in answer["summary"]["reason"]
+        assert answer["summary"]["input"]["key"] == job["input_key"]
+        assert keys_under(bucket, storage.OUTPUT_PREFIX) == []  # nothing written to the bucket
+
+
+def test_a_job_that_runs_after_being_reported_not_run_shows_its_own_summary(bucket, monkeypatch):
+    job = create(filename="reviews.txt", size=len(b"Great food.\n"))
+    jobs.s3.put_object(Bucket=bucket, Key=job["input_key"], Body=b"Great food.\n")
+    monkeypatch.setattr(service, "time", LaterClock(MAX_EVENT_AGE_S + 3600))
+    assert get(job["job_id"])["summary"]["code"] == "not_run"
+
+    run_job(bucket, job["input_key"])  # the event redriven from the on-failure queue
+
+    assert get(job["job_id"])["status"] == "COMPLETED"
 
 
 def test_a_failed_job_shows_why(bucket):
@@ -410,7 +463,28 @@ def test_a_size_over_max_upload_bytes_is_413_and_creates_nothing(bucket, limit, 
 
     assert answer[0] == 413
     assert_clean_error(*answer, code="upload_too_large")
-    assert str(cap) in answer[2]["error"]
+    assert str(cap) in answer[2]["error"] and "MAX_UPLOAD_BYTES" in answer[2]["error"]
+    assert keys_under(bucket, "") == before
+
+
+@pytest.mark.parametrize(("timeout", "cap"), [("60", 10_440_000), (None, 175_600_000)])
+def test_a_size_the_job_cannot_read_in_its_timeout_is_413_and_creates_nothing(bucket, timeout, cap):
+    # Given an upload cap (5 GB, the template's most) above what one job reads in its timeout:
+    # (timeout - 2 s to start - the stop margin) x 200,000 bytes/s
+    with job_environment(JOB_TIMEOUT_SECONDS=timeout, MAX_UPLOAD_BYTES="5000000000"):
+        settings = get_job_settings()
+        assert settings.max_job_bytes == cap < settings.max_upload_bytes
+        assert create(filename="reviews.txt", size=cap)["size"] == cap
+        before = keys_under(bucket, "")
+
+        answer = call("POST", "/jobs", json.dumps({"filename": "reviews.txt", "size": cap + 1}))
+
+    # Then the job's limit applies, and the answer says so
+    assert answer[0] == 413
+    assert_clean_error(*answer, code="upload_too_large")
+    error = answer[2]["error"]
+    assert str(cap) in error and f"{settings.job_timeout_s} s timeout" in error
+    assert "MAX_UPLOAD_BYTES" not in error
     assert keys_under(bucket, "") == before
 
 

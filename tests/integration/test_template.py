@@ -10,7 +10,7 @@ from samcli.yamlhelper import yaml_parse
 from jobs_support import PREFIXES, policy_statements, resource_path, s3_permissions
 from sentiment_api import storage
 from sentiment_api.handlers import api, jobs, jobs_api
-from sentiment_api.jobs.settings import JobSettings
+from sentiment_api.jobs.settings import MAX_EVENT_AGE_S, JobSettings
 from sentiment_api.routes.app import ALLOWED_METHODS
 from sentiment_api.settings import (
     DEFAULT_MAX_TEXT_LENGTH,
@@ -229,6 +229,7 @@ def test_the_job_function_reads_inputs_and_records_and_writes_only_output():
     assert s3_permissions("SentimentJobFunction") == {
         ("s3:GetObject", f"{storage.INPUT_PREFIX}*"),
         ("s3:GetObject", f"{storage.JOBS_PREFIX}*"),
+        ("s3:GetObject", f"{storage.OUTPUT_PREFIX}*"),  # an earlier run's summary: duplicates
         ("s3:PutObject", f"{storage.OUTPUT_PREFIX}*"),
         ("s3:DeleteObject", f"{storage.OUTPUT_PREFIX}*"),
         ("s3:AbortMultipartUpload", f"{storage.OUTPUT_PREFIX}*"),
@@ -242,6 +243,7 @@ def test_the_jobs_api_writes_uploads_and_records_and_reads_records_and_results()
         ("s3:PutObject", f"{storage.JOBS_PREFIX}*"),
         ("s3:GetObject", f"{storage.JOBS_PREFIX}*"),
         ("s3:GetObject", f"{storage.OUTPUT_PREFIX}*"),  # summaries, and the presigned GET
+        ("s3:GetObject", f"{storage.INPUT_PREFIX}*"),  # HEAD of the upload: QUEUED
         ("s3:ListBucket", ""),
     }
 
@@ -269,6 +271,12 @@ def test_a_crashed_job_goes_to_the_failure_queue():
     }
     assert RESOURCES["JobFailureQueue"]["Type"] == "AWS::SQS::Queue"
     assert 0 <= config["MaximumRetryAttempts"] <= 2
+
+
+def test_throttled_job_events_wait_as_long_as_lambda_allows_and_the_api_knows_it():
+    config = RESOURCES["SentimentJobFunction"]["Properties"]["EventInvokeConfig"]
+    # 6 hours, Lambda's most; the jobs API's not_run rule counts on the same figure
+    assert config["MaximumEventAgeInSeconds"] == 21_600 == MAX_EVENT_AGE_S
 
 
 def test_jobs_function_events_are_any_on_exactly_its_routes(lambda_context):

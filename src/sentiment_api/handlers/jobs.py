@@ -13,7 +13,9 @@ column, the object gone) ends ``FAILED`` with the reason in the summary, and any
 earlier run are deleted; the invocation succeeds, so it is not retried. Any other error (S3
 unreachable, say) is logged, recorded as ``FAILED`` if S3 still answers, and raised: Lambda
 retries the asynchronous invocation once and then sends the event to the on-failure queue
-(``template.yaml``). A re-run of the same input overwrites the same keys.
+(``template.yaml``). A re-run of the same input overwrites the same keys; a second event for
+the same upload (same ETag) whose run stands is skipped
+(:func:`~sentiment_api.jobs.runner.run_job`).
 
 A thin handler: it parses the event and calls :func:`sentiment_api.jobs.runner.run_job`, which
 holds the job's logic; S3 is reached through :class:`sentiment_api.storage.JobStore`, handed
@@ -32,11 +34,13 @@ from botocore.config import Config
 from sentiment_api import storage
 from sentiment_api.files import JobOptions
 from sentiment_api.jobs.runner import run_job
+from sentiment_api.jobs.settings import get_job_settings
 from sentiment_api.jobs.tracing import tracer
 from sentiment_api.observability import logger, metrics
 from sentiment_api.settings import get_settings
 
 get_settings()  # a misconfigured deployment fails at init, not on its first job
+get_job_settings()
 
 s3 = boto3.client("s3", config=Config(retries={"mode": "standard"}))
 """Created once per execution environment; honours ``AWS_ENDPOINT_URL_S3`` (moto_server)."""
@@ -85,6 +89,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             size=obj.get("size"),
             etag=obj.get("eTag"),
             seconds_left=context.get_remaining_time_in_millis() / 1000,
+            job_timeout_s=get_job_settings().job_timeout_s,
         )
         jobs.append(
             {

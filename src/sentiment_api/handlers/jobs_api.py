@@ -4,9 +4,10 @@
   → 201 with the job id and a presigned S3 PUT URL (valid 15 minutes, bound to the file's
   size and Content-Type, single use) for the upload to ``input/<job id>/<filename>``, which
   starts the sentiment job (:mod:`sentiment_api.handlers.jobs`).
-- ``GET /jobs/{job_id}`` → the job's status (``WAITING_FOR_UPLOAD``, ``IN_PROGRESS``,
-  ``COMPLETED``, ``FAILED``), its summary once it has started, and when it is completed a
-  presigned GET URL of the results (valid an hour). Only for the API key that created it.
+- ``GET /jobs/{job_id}`` → the job's status (``WAITING_FOR_UPLOAD``, ``QUEUED``,
+  ``IN_PROGRESS``, ``COMPLETED``, ``FAILED``), its summary once it has started, and when it is
+  completed a presigned GET URL of the results (valid an hour). Only for the API key that
+  created it.
 
 A thin handler: it parses the request, calls :mod:`sentiment_api.jobs.service` (the logic) with
 a :class:`~sentiment_api.storage.JobStore` over this module's S3 client, and answers. A
@@ -87,7 +88,8 @@ def create_job(request: JobRequest) -> Response[JobResponse]:
 
     Raises:
         InvalidFilenameError: a path, a hidden name, or not .txt, .csv or .jsonl (400).
-        UploadTooLargeError: ``size`` over ``MAX_UPLOAD_BYTES`` (413).
+        UploadTooLargeError: ``size`` over ``MAX_UPLOAD_BYTES`` or over what one job reads
+            before its timeout (413).
         ApiKeyRequiredError: no API key while the deployment requires one (403).
     """
     job, upload = service.create_job(

@@ -12,6 +12,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -27,23 +28,11 @@ from sentiment_api.files import (
     file_format,
     summary,
 )
+from sentiment_api.jobs.settings import readable_bytes, stop_margin_s
 from sentiment_api.observability import logger, metrics
 
 RESULTS_TYPE = f"{CONTENT_TYPES['jsonl']}; charset=utf-8"
 """The results' media type: JSON Lines, UTF-8."""
-
-MIN_BYTES_PER_S = 200_000
-"""The input rate a job can count on, in bytes per second: the worst case, not the average.
-Measured by running :func:`~sentiment_api.files.analyse_stream` in process on the slowest text
-found (lines of 5,000 code points of ``":)! "``, ``sentences`` and ``explain`` on) and on the
-shared review sentences: the worst case reads about a seventh of the sentences' bytes per
-second; applied to the 1.5 MB/s that ``make bench`` measured for the sentences through this
-handler at one vCPU, that is about 0.21 MB/s, rounded down (docs/jobs.md, "Memory and size"). A file
-larger than this rate allows in the invocation's remaining time is rejected before it is read,
-rather than killed by the timeout and retried."""
-STOP_MARGIN_S = 20.0
-"""A job still reading this close to its timeout stops and records ``FAILED`` (``timed_out``)
-itself, while it still can (a tenth of the time instead, for invocations under 200 s)."""
 
 _JOB_OPTIONS = ("text_column", "neutral_threshold", "sentences", "explain", "engine")
 """What a job record may set; the length cap stays the deployment's."""
@@ -57,8 +46,15 @@ def run_job(
     size: int | None = None,
     etag: str | None = None,
     seconds_left: float = 900.0,
+    job_timeout_s: float = 900.0,
 ) -> dict[str, Any]:
     """Analyse input object ``key`` (under ``input/``) into ``output/``; return the summary.
+
+    Unless this upload has been run already: S3 delivers an event at least once, and Lambda
+    retries an invocation that failed. If the summary of ``key`` is for the same ``etag`` and
+    says ``COMPLETED``, ``FAILED`` with any code but ``internal_error`` (which a retry may
+    fix), or ``IN_PROGRESS`` since less than ``job_timeout_s`` ago (a run still going), that
+    run stands: its summary is returned as it is, nothing is read, written or counted.
 
     Args:
         store: the job bucket.
@@ -68,9 +64,12 @@ def run_job(
         size, etag: from the S3 event; they describe the input in the summary of a file
             rejected before it is read; once it is read, the object's own values replace them.
         seconds_left: the invocation's remaining time, in seconds: a file too large for it at
-            :data:`MIN_BYTES_PER_S` is rejected (``file_too_large``), and a job that runs out
-            of it stops (``timed_out``); both end ``FAILED`` without a retry, which would fail
-            the same way.
+            :data:`~sentiment_api.jobs.settings.MIN_BYTES_PER_S` (less the stop margin,
+            :func:`~sentiment_api.jobs.settings.stop_margin_s`) is rejected
+            (``file_too_large``), and a job that runs out of it stops (``timed_out``); both
+            end ``FAILED`` without a retry, which would fail the same way.
+        job_timeout_s: the job function's timeout, in seconds: an ``IN_PROGRESS`` run of the
+            same upload that started longer ago than this is dead, and is run again.
 
     Returns:
         the summary as stored (see :func:`sentiment_api.files.summary`).
@@ -81,13 +80,20 @@ def run_job(
             a retry may fix (after a ``FAILED`` summary, if S3 still takes it).
     """
     results_key = storage.output_keys(key)[0]  # a ValueError before anything is written
+    logger.append_keys(input_key=key)
+    earlier = _earlier_run(store, key, etag, job_timeout_s)
+    if earlier is not None:
+        logger.info(
+            "This upload has been run already; the event is a duplicate, skipped",
+            extra={"etag": etag, "status": earlier["status"], "started_at": earlier["started_at"]},
+        )
+        return earlier
     started = time.time()
     tally = Tally()
     options = defaults
     described: dict[str, Any] = {"key": key, "size": size, "etag": etag}
     fmt: str | None = None
-    logger.append_keys(input_key=key)
-    margin = min(STOP_MARGIN_S, seconds_left / 10)
+    margin = stop_margin_s(seconds_left)
     deadline = time.monotonic() + seconds_left - margin
 
     def record(status: str, failure: FileRejectedError | None = None) -> dict[str, Any]:
@@ -146,9 +152,35 @@ def run_job(
     return fields
 
 
+def _earlier_run(
+    store: storage.JobStore, key: str, etag: str | None, job_timeout_s: float
+) -> dict[str, Any] | None:
+    """The summary of a run of this very upload (same ETag) that stands, else None."""
+    if not etag:  # nothing to tell one upload from another by: run
+        return None
+    try:
+        earlier = store.get_summary(key)
+    except Exception:
+        # The check only spares a duplicate run; S3 failing here is the run's to meet and
+        # record (internal_error), not a reason to drop the event.
+        logger.warning("Could not read the summary of an earlier run; running", exc_info=True)
+        return None
+    if earlier is None or (earlier.get("input") or {}).get("etag") != etag.strip('"'):
+        return None
+    status = earlier.get("status")
+    if status == "COMPLETED":
+        return earlier
+    if status == "FAILED":
+        return None if earlier.get("code") == "internal_error" else earlier
+    if status == "IN_PROGRESS":
+        started = datetime.fromisoformat(earlier["started_at"]).timestamp()
+        return earlier if time.time() - started < job_timeout_s else None
+    return None
+
+
 def _check_size(size: int, seconds: float) -> None:
     """Raise ``file_too_large`` for a file the job cannot read in ``seconds``."""
-    limit = int(max(seconds, 0) * MIN_BYTES_PER_S)
+    limit = readable_bytes(seconds)
     if size > limit:
         raise FileRejectedError(
             "file_too_large",

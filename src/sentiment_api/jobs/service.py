@@ -28,7 +28,7 @@ from sentiment_api.errors import (
     UploadTooLargeError,
 )
 from sentiment_api.formats import CONTENT_TYPES, FileRejectedError, file_format
-from sentiment_api.jobs.settings import JobSettings
+from sentiment_api.jobs.settings import MAX_EVENT_AGE_S, MIN_BYTES_PER_S, JobSettings
 from sentiment_api.timestamps import iso_utc
 
 UPLOAD_EXPIRY_S = 900
@@ -37,7 +37,8 @@ DOWNLOAD_EXPIRY_S = 3600
 """How long the results URL works: 1 hour (each status request makes a new one)."""
 TIMEOUT_GRACE_S = 60
 """A job ``IN_PROGRESS`` for longer than the job function's timeout plus this has died without
-a word (its event is in the on-failure queue)."""
+a word (its event is in the on-failure queue); one ``QUEUED`` for longer than
+:data:`~sentiment_api.jobs.settings.MAX_EVENT_AGE_S` plus this never ran."""
 
 _FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 _PRIVATE = ("api_key_id",)
@@ -73,15 +74,17 @@ def create_job(
         ApiKeyRequiredError: ``settings.auth_required`` and no ``api_key_id``.
         InvalidFilenameError: a path, a hidden name, not .txt/.csv/.jsonl, or ``text_column``
             for a file that is not a .csv.
-        UploadTooLargeError: ``size`` is over ``settings.max_upload_bytes``.
+        UploadTooLargeError: ``size`` is over ``settings.max_file_bytes``: the upload cap
+            (``MAX_UPLOAD_BYTES``) or what one job reads before its timeout, whichever is
+            smaller; the message names which.
     """
     if settings.auth_required and api_key_id is None:
         raise ApiKeyRequiredError
     fmt = _format_of(filename)
     if options.get("text_column") is not None and fmt != "csv":
         raise InvalidFilenameError("text_column applies to .csv files only")
-    if size > settings.max_upload_bytes:
-        raise UploadTooLargeError(size, settings.max_upload_bytes)
+    if size > settings.max_file_bytes:
+        raise UploadTooLargeError(size, settings.max_file_bytes, _size_cap_source(settings))
     now = time.time()
     job_id = storage.new_job_id()
     key = storage.input_key(job_id, filename)
@@ -118,14 +121,20 @@ def job_status(
 ) -> dict[str, Any]:
     """The status of job ``job_id``, as its owner may see it.
 
-    The status comes from what is in the bucket: no summary yet is ``WAITING_FOR_UPLOAD`` (or
-    the job has not started, within a second of the upload); then the summary's status, except
-    that one ``IN_PROGRESS`` for longer than ``settings.job_timeout_s`` plus
-    :data:`TIMEOUT_GRACE_S` is ``FAILED``, ``code: timed_out``.
+    The status comes from what is in the bucket. No summary yet: ``WAITING_FOR_UPLOAD`` while
+    the upload is not there, ``QUEUED`` once it is (its S3 event waits for the job function:
+    throttled by its reserved concurrency, or about to start); but a job ``QUEUED`` for longer
+    than :data:`~sentiment_api.jobs.settings.MAX_EVENT_AGE_S` plus :data:`TIMEOUT_GRACE_S`
+    since the upload never ran (Lambda sent its event to the on-failure queue): ``FAILED``,
+    ``code: not_run``. Then the summary's status, except that one ``IN_PROGRESS`` for longer
+    than ``settings.job_timeout_s`` plus :data:`TIMEOUT_GRACE_S` is ``FAILED``,
+    ``code: timed_out``. (A ``FAILED`` of the API's own, ``not_run`` or ``timed_out``, is
+    not written to the bucket: if the job does run later, its own summary is what is shown.)
 
     Returns:
         the job's public fields (see :func:`create_job`) with ``status``, ``summary`` (None
-        before the job starts) and ``results`` (``{"url", "expires_at"}`` when ``COMPLETED``,
+        before the job starts, but for ``not_run``: ``{"status", "code", "reason", "input"}``)
+        and ``results`` (``{"url", "expires_at"}`` when ``COMPLETED``,
         else None).
 
     Raises:
@@ -141,8 +150,11 @@ def job_status(
     if job is None or job.get("api_key_id") != api_key_id:
         raise JobNotFoundError
     summary = store.get_summary(job["input_key"])
-    status = "WAITING_FOR_UPLOAD" if summary is None else summary["status"]
     now = time.time()
+    if summary is None:
+        status, summary = _before_the_run(store, job["input_key"], now)
+    else:
+        status = summary["status"]
     if (
         summary is not None
         and status == "IN_PROGRESS"
@@ -164,6 +176,35 @@ def job_status(
             "expires_at": iso_utc(now + DOWNLOAD_EXPIRY_S, "seconds"),
         }
     return {**_public(job), "status": status, "summary": summary, "results": results}
+
+
+def _before_the_run(
+    store: storage.JobStore, key: str, now: float
+) -> tuple[str, dict[str, Any] | None]:
+    """The status, and summary, of a job whose run has written no summary."""
+    upload = store.head_input(key)
+    if upload is None:
+        return "WAITING_FOR_UPLOAD", None
+    if upload["last_modified"] + MAX_EVENT_AGE_S + TIMEOUT_GRACE_S >= now:
+        return "QUEUED", None
+    return "FAILED", {
+        "status": "FAILED",
+        "code": "not_run",
+        "reason": (
+            f"The job did not start within {MAX_EVENT_AGE_S // 3600} hours of the upload (the "
+            "job function was busy); its event went to the on-failure queue. Create a new job"
+        ),
+        "input": {"key": key, "size": upload["size"], "etag": upload["etag"]},
+    }
+
+
+def _size_cap_source(settings: JobSettings) -> str:
+    if settings.max_job_bytes < settings.max_upload_bytes:
+        return (
+            f"the most one job reads in the job function's {settings.job_timeout_s} s timeout, "
+            f"at {MIN_BYTES_PER_S} bytes/s"
+        )
+    return "MAX_UPLOAD_BYTES, the deployment's upload cap"
 
 
 def _format_of(filename: str) -> str:

@@ -10,6 +10,39 @@ from dataclasses import dataclass
 DEFAULT_MAX_UPLOAD_BYTES = 100_000_000
 """Default cap on a job's file, in bytes (100 MB; the template's ``MaxUploadBytes``)."""
 
+MIN_BYTES_PER_S = 200_000
+"""The input rate a job can count on, in bytes per second: the worst case, not the average.
+Measured by running :func:`~sentiment_api.files.analyse_stream` in process on the slowest text
+found (lines of 5,000 code points of ``":)! "``, ``sentences`` and ``explain`` on) and on the
+shared review sentences: the worst case reads about a seventh of the sentences' bytes per
+second; applied to the 1.5 MB/s that ``make bench`` measured for the sentences through the job
+handler at one vCPU, that is about 0.21 MB/s, rounded down (docs/jobs.md, "Memory and size")."""
+STOP_MARGIN_S = 20.0
+"""A job still reading this close to its timeout stops and records ``FAILED`` (``timed_out``)
+itself, while it still can (a tenth of the time instead, for invocations under 200 s)."""
+START_ALLOWANCE_S = 2.0
+"""Seconds a job may spend before its size check (reading its job record, opening the input),
+which :attr:`JobSettings.max_job_bytes` keeps aside so that a file ``POST /jobs`` accepts is
+never one the job then refuses."""
+MAX_EVENT_AGE_S = 21_600
+"""How long Lambda keeps trying to run a job's S3 event, in seconds (6 hours, the most Lambda
+allows): ``SentimentJobFunction``'s ``EventInvokeConfig.MaximumEventAgeInSeconds`` in
+template.yaml (a test holds them equal). An event still throttled then goes to the on-failure
+queue without running."""
+
+
+def stop_margin_s(seconds_left: float) -> float:
+    """How long before the end of an invocation with ``seconds_left`` a job stops reading:
+    :data:`STOP_MARGIN_S`, or a tenth of ``seconds_left`` if that is less."""
+    return min(STOP_MARGIN_S, seconds_left / 10)
+
+
+def readable_bytes(seconds: float) -> int:
+    """The most bytes a job is sure to read in ``seconds`` of reading (0 for none), at
+    :data:`MIN_BYTES_PER_S`: the size rule of both the job (on its remaining time) and
+    ``POST /jobs`` (on the job's timeout, :attr:`JobSettings.max_job_bytes`)."""
+    return int(max(seconds, 0) * MIN_BYTES_PER_S)
+
 
 @dataclass(frozen=True, slots=True)
 class JobSettings:
@@ -25,6 +58,9 @@ class JobSettings:
         auth_required: the API requires an API key (env ``AUTH_REQUIRED`` is ``"true"``,
             any case); then a request without a key id sees no job.
 
+    Derived: :attr:`max_job_bytes` (what one job can read in its timeout) and
+    :attr:`max_file_bytes` (what ``POST /jobs`` accepts: the smaller of the two caps).
+
     Raises:
         ValueError: a number is not a positive integer; the function then fails at init. (The
             analysis settings, the defaults of a job's options, are
@@ -35,6 +71,20 @@ class JobSettings:
     job_timeout_s: int = 900
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     auth_required: bool = False
+
+    @property
+    def max_job_bytes(self) -> int:
+        """The largest file one job reads before its timeout, in bytes: the job's own size rule
+        (:func:`readable_bytes` after :func:`stop_margin_s`) applied to ``job_timeout_s`` less
+        :data:`START_ALLOWANCE_S`. 175,600,000 at 900 s, 10,440,000 at 60 s."""
+        seconds = self.job_timeout_s - START_ALLOWANCE_S
+        return readable_bytes(seconds - stop_margin_s(seconds))
+
+    @property
+    def max_file_bytes(self) -> int:
+        """The largest file ``POST /jobs`` accepts, in bytes: the smaller of
+        ``max_upload_bytes`` and :attr:`max_job_bytes`."""
+        return min(self.max_upload_bytes, self.max_job_bytes)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> JobSettings:

@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sentiment_api.models.api import OMITTED_IF_NONE, AnalyseOptions
 
-JobStatus = Literal["WAITING_FOR_UPLOAD", "IN_PROGRESS", "COMPLETED", "FAILED"]
+JobStatus = Literal["WAITING_FOR_UPLOAD", "QUEUED", "IN_PROGRESS", "COMPLETED", "FAILED"]
+"""``QUEUED``: uploaded, waiting for the job function (docs/jobs.md, "Jobs over HTTPS")."""
 
 
 class JobRequest(AnalyseOptions):
@@ -40,7 +41,8 @@ class JobRequest(AnalyseOptions):
             description=(
                 "The file's exact size in bytes (required): the upload must have exactly this "
                 "Content-Length. Over the deployment's cap (env MAX_UPLOAD_BYTES, default "
-                "100,000,000) is a 413."
+                "100,000,000) or over what one job reads before its timeout (175,600,000 bytes "
+                "at the default 900 s) is a 413."
             ),
             examples=[52_817],
         ),
@@ -100,7 +102,9 @@ class JobResponse(BaseModel):
         Field(
             description=(
                 "Once the job has started: its summary (the .summary.json file): counts per "
-                "label and error code, mean score, times, and for a FAILED job its `reason`."
+                "label and error code, mean score, times, and for a FAILED job its `reason` "
+                "and `code`. A job that never ran (`not_run`) has only `status`, `code`, "
+                "`reason` and `input`."
             ),
             **OMITTED_IF_NONE,
         ),
