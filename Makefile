@@ -70,6 +70,12 @@ bench: build ## Run the benchmark against its baselines; prints a table, writes 
 
 evaluate: venv ## Score the labelled sentences in process, or through an API with ARGS="--url ..." (--engine model)
 	$(BIN)/python -m sentiment_api.evaluate $(ARGS)
+# With the model engine in process, also VADER's held-out rated sentences, per domain.
+ifneq ($(findstring --engine model,$(ARGS)),)
+ifeq ($(findstring --url,$(ARGS)),)
+	$(BIN)/python tools/train_model.py --held-out
+endif
+endif
 
 lint: venv ## Lint, check formatting (ruff) and the import-layer contracts (import-linter)
 	$(BIN)/ruff check src tests
