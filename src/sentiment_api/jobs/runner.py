@@ -18,16 +18,8 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from sentiment_api import storage
-from sentiment_api.files import (
-    CONTENT_TYPES,
-    FileRejectedError,
-    JobOptions,
-    Tally,
-    analyse_stream,
-    buffered,
-    file_format,
-    summary,
-)
+from sentiment_api.files import JobOptions, Tally, analyse_stream, buffered, summary
+from sentiment_api.formats import CONTENT_TYPES, FileRejectedError, file_format
 from sentiment_api.jobs.settings import readable_bytes, stop_margin_s
 from sentiment_api.observability import logger, metrics
 
