@@ -81,7 +81,7 @@ def load_labelled_sentences(directory: Path, limit: int | None = None) -> list[L
 
 
 @dataclass
-class Tally:
+class ConfusionTally:
     """Confusion counts of predicted label (positive/negative/neutral) against gold (pos/neg).
 
     Accuracy counts a neutral prediction as a miss, as the data set's README does.
@@ -188,7 +188,7 @@ def evaluate(
     sentences: Iterable[LabelledSentence],
     classify: Callable[[str], str | None],
     concurrency: int = 4,
-) -> tuple[dict[str, Tally], Tally, float]:
+) -> tuple[dict[str, ConfusionTally], ConfusionTally, float]:
     """Classify every sentence and tally the answers.
 
     Args:
@@ -204,10 +204,10 @@ def evaluate(
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         predictions = list(pool.map(classify, (s.text for s in sentences)))
     elapsed = time.perf_counter() - started
-    per_source: dict[str, Tally] = {}
-    overall = Tally()
+    per_source: dict[str, ConfusionTally] = {}
+    overall = ConfusionTally()
     for sentence, predicted in zip(sentences, predictions, strict=True):
-        per_source.setdefault(sentence.source, Tally()).add(predicted, sentence.gold)
+        per_source.setdefault(sentence.source, ConfusionTally()).add(predicted, sentence.gold)
         overall.add(predicted, sentence.gold)
     return per_source, overall, elapsed
 

@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 
 from sentiment_api.analysis import analyse
-from sentiment_api.evaluate import Tally, load_labelled_sentences, main
+from sentiment_api.evaluate import ConfusionTally, load_labelled_sentences, main
 from support import DATA, EVENTS, EXPECTED_STATUS, ROOT, SAM, SAM_ENV
 
 
@@ -131,7 +131,7 @@ def test_start_api_unknown_path_is_answered_by_the_gateway(local_api):
 def test_evaluate_over_http_agrees_with_in_process_analysis(local_api, capsys):
     # Given a slice of the labelled sentences
     sentences = load_labelled_sentences(DATA, limit=40)
-    expected = Tally()
+    expected = ConfusionTally()
     for sentence in sentences:
         expected.add(analyse(sentence.text).sentiment, sentence.gold)
 

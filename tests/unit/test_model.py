@@ -243,10 +243,10 @@ def test_cli_and_files_use_the_chosen_engine(tmp_path, capsys):
 
 
 def test_evaluate_in_process_prints_the_table_for_the_model(capsys):
-    from sentiment_api.evaluate import Tally, main
+    from sentiment_api.evaluate import ConfusionTally, main
 
     sentences = load_labelled_sentences(DATA, limit=30)
-    expected = Tally()
+    expected = ConfusionTally()
     for sentence in sentences:
         expected.add(analyse(sentence.text, engine="model").sentiment, sentence.gold)
     assert main(["--engine", "model", "--limit", "30"]) == 0
