@@ -11,6 +11,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from sentiment_api.analysis import analyse
+from sentiment_api.error_answers import rejection_for
 from sentiment_api.errors import NoTextError, TextTooLongError, TooManyTextsError
 from sentiment_api.observability import metrics
 from sentiment_api.settings import get_settings
@@ -145,11 +146,10 @@ def analyse_batch(
     for index, item in enumerate(texts):
         try:
             text = accepted_text(batch_text(item))
-        except NoTextError:
-            errors.append({"index": index, "error": "No text provided", "code": "no_text"})
-            continue
-        except TextTooLongError as exc:
-            errors.append({"index": index, "error": str(exc), "code": "text_too_long"})
+        except (NoTextError, TextTooLongError) as exc:
+            # The code and message POST /analyse would answer for this text alone
+            rejection = rejection_for(exc)
+            errors.append({"index": index, "error": rejection.message, "code": rejection.code})
             continue
         except BadItemError as exc:
             errors.append({"index": index, "error": str(exc), "code": exc.code})
