@@ -1,4 +1,4 @@
-"""The one way timestamps are written: ISO 8601 in UTC."""
+"""The one way timestamps are written, and read back: ISO 8601 in UTC."""
 
 from __future__ import annotations
 
@@ -11,3 +11,12 @@ def iso_utc(seconds: float, timespec: Literal["seconds", "milliseconds"] = "mill
     ``2025-01-31T12:00:00.123+00:00``; ``timespec`` as :meth:`datetime.isoformat`'s
     (job summaries keep milliseconds, URL expiry times whole seconds)."""
     return datetime.fromtimestamp(seconds, UTC).isoformat(timespec=timespec)
+
+
+def epoch_seconds(iso: str) -> float:
+    """Seconds since the Unix epoch of an ISO 8601 time that :func:`iso_utc` wrote.
+
+    Raises:
+        ValueError: ``iso`` is not ISO 8601.
+    """
+    return datetime.fromisoformat(iso).timestamp()

@@ -12,7 +12,6 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -22,6 +21,7 @@ from sentiment_api.files import JobOptions, Tally, analyse_stream, buffered, sum
 from sentiment_api.formats import CONTENT_TYPES, FileRejectedError, file_format
 from sentiment_api.jobs.settings import readable_bytes, stop_margin_s
 from sentiment_api.observability import logger, metrics
+from sentiment_api.timestamps import epoch_seconds
 
 RESULTS_TYPE = f"{CONTENT_TYPES['jsonl']}; charset=utf-8"
 """The results' media type: JSON Lines, UTF-8."""
@@ -165,8 +165,9 @@ def _earlier_run(
     if status == "FAILED":
         return None if earlier.get("code") == "internal_error" else earlier
     if status == "IN_PROGRESS":
-        started = datetime.fromisoformat(earlier["started_at"]).timestamp()
-        return earlier if time.time() - started < job_timeout_s else None
+        return (
+            earlier if time.time() - epoch_seconds(earlier["started_at"]) < job_timeout_s else None
+        )
     return None
 
 

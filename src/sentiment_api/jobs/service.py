@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import re
 import time
-from datetime import datetime
 from typing import Any
 
 from sentiment_api import storage
@@ -29,7 +28,7 @@ from sentiment_api.errors import (
 )
 from sentiment_api.formats import CONTENT_TYPES, FileRejectedError, file_format
 from sentiment_api.jobs.settings import MAX_EVENT_AGE_S, MIN_BYTES_PER_S, JobSettings
-from sentiment_api.timestamps import iso_utc
+from sentiment_api.timestamps import epoch_seconds, iso_utc
 
 UPLOAD_EXPIRY_S = 900
 """How long the upload URL works: 15 minutes."""
@@ -225,4 +224,4 @@ def _public(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def _started(summary: dict[str, Any]) -> float:
-    return datetime.fromisoformat(summary["started_at"]).timestamp()
+    return epoch_seconds(summary["started_at"])
