@@ -19,7 +19,7 @@ Header names and semantics: the Fetch standard, "CORS protocol"
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 ALLOW_METHODS = "GET, POST, OPTIONS"
@@ -139,6 +139,23 @@ def preflight_response(allow_origin: str, event: Mapping[str, Any]) -> dict[str,
         "body": "",
         "isBase64Encoded": False,
     }
+
+
+def serve(
+    allow_origin: str, event: Mapping[str, Any], answer: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
+    """How both HTTP functions answer with CORS: a preflight :func:`preflight_response`
+    answers (``answer`` is not called), else ``answer()`` with the headers of :func:`with_cors`.
+
+    Args:
+        allow_origin: the configured origin (see :func:`cors_headers`); ``""`` is CORS off.
+        event: the API Gateway proxy event.
+        answer: makes the function's own proxy response to ``event``.
+    """
+    preflight = preflight_response(allow_origin, event)
+    if preflight is not None:
+        return preflight
+    return with_cors(answer(), allow_origin, request_origin(event))
 
 
 def _has_header(event: Mapping[str, Any], lowered: str) -> bool:

@@ -108,11 +108,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         ``CORS_ALLOW_ORIGIN`` set, every answer carries the CORS headers (errors included) and
         a preflight ``OPTIONS`` is answered here (:mod:`sentiment_api.cors`).
     """
-    allow_origin = get_settings().cors_allow_origin
-    preflight = cors.preflight_response(allow_origin, event)
-    if preflight is not None:
-        return preflight
-    return cors.with_cors(_answer(event, context), allow_origin, cors.request_origin(event))
+    return cors.serve(get_settings().cors_allow_origin, event, lambda: _answer(event, context))
 
 
 def _answer(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

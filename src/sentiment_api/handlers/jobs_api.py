@@ -140,14 +140,14 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     boundary into a 500, and would compare the media type case-sensitively). With
     ``CORS_ALLOW_ORIGIN`` set, every answer carries the CORS headers, as the API's do.
     """
-    allow_origin = get_settings().cors_allow_origin
-    preflight = cors.preflight_response(allow_origin, event)
-    if preflight is not None:
-        return preflight
+    return cors.serve(get_settings().cors_allow_origin, event, lambda: _answer(event, context))
+
+
+def _answer(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """The proxy response to ``event``, before CORS: a rejection from the screen, or the
+    resolver's."""
     try:
-        screened = screen_post_body(event, MAX_BODY_LENGTH)
+        event = screen_post_body(event, MAX_BODY_LENGTH)
     except (BodyTooLargeError, UnsupportedMediaTypeError) as exc:
-        response = rejected_response(exc)
-    else:
-        response = app.resolve(screened, context)
-    return cors.with_cors(response, allow_origin, cors.request_origin(event))
+        return rejected_response(exc)
+    return app.resolve(event, context)
