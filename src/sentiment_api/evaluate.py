@@ -252,9 +252,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Evaluating {len(sentences)} sentences against {args.url} ...", file=sys.stderr)
     per_source, overall, elapsed = evaluate(sentences, classify, args.concurrency)
-    for source, tally in per_source.items():
-        print(tally.report(source))
-    print(overall.report("overall"))
+    _print_tallies(per_source, overall)
     print(
         f"{len(sentences)} requests in {elapsed:.1f} s: {len(sentences) / elapsed:.1f} requests/s"
         f" (concurrency {args.concurrency})"
@@ -262,6 +260,13 @@ def main(argv: list[str] | None = None) -> int:
     for problem, count in problems.most_common():
         print(f"failed: {count} x {problem}", file=sys.stderr)
     return 1 if overall.failures else 0
+
+
+def _print_tallies(per_source: dict[str, ConfusionTally], overall: ConfusionTally) -> None:
+    """The table: each file's tally, then the overall one."""
+    for source, tally in per_source.items():
+        print(tally.report(source))
+    print(overall.report("overall"))
 
 
 def _evaluate_in_process(sentences: list[LabelledSentence], engine: str) -> int:
@@ -273,9 +278,7 @@ def _evaluate_in_process(sentences: list[LabelledSentence], engine: str) -> int:
 
     print(f"Evaluating {len(sentences)} sentences in process, engine {engine} ...", file=sys.stderr)
     per_source, overall, elapsed = evaluate(sentences, classify, concurrency=1)
-    for source, tally in per_source.items():
-        print(tally.report(source))
-    print(overall.report("overall"))
+    _print_tallies(per_source, overall)
     print(
         f"{len(sentences)} sentences in {elapsed:.2f} s: {len(sentences) / elapsed:.0f}"
         f" sentences/s (in process, engine {engine})"
