@@ -98,6 +98,20 @@ def api_event(
     return event
 
 
+def preflight_event(
+    origin: str | None, method: str = "POST", *, path: str = "/analyse", **extra_headers: str
+) -> dict:
+    """A CORS preflight: ``OPTIONS path`` with ``Origin`` (left out if None) and
+    ``Access-Control-Request-Method``, plus ``extra_headers``."""
+    event = api_event("OPTIONS", path)
+    headers = {"Origin": origin, "Access-Control-Request-Method": method, **extra_headers}
+    if origin is None:
+        del headers["Origin"]
+    event["headers"].update(headers)
+    event["multiValueHeaders"].update({k: [v] for k, v in headers.items()})
+    return event
+
+
 @dataclass
 class FakeLambdaContext:
     """The attributes of ``awslambdaric``'s context that Powertools reads."""

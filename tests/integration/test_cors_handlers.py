@@ -9,7 +9,7 @@ import pytest
 
 from jobs_support import job_environment, mocked_job_bucket
 from sentiment_api.handlers import api, jobs_api
-from support import api_event
+from support import api_event, preflight_event
 
 ORIGIN = "https://app.example.com"
 
@@ -27,11 +27,8 @@ def from_origin(event: dict, origin: str = ORIGIN) -> dict:
     return event
 
 
-def preflight(path: str, origin: str = ORIGIN) -> dict:
-    event = from_origin(api_event("OPTIONS", path, None), origin)
-    event["headers"]["Access-Control-Request-Method"] = "POST"
-    event["multiValueHeaders"]["Access-Control-Request-Method"] = ["POST"]
-    return event
+def preflight(path: str) -> dict:
+    return preflight_event(ORIGIN, path=path)
 
 
 @pytest.fixture

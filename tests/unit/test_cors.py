@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import support
 from sentiment_api import cors
 from sentiment_api.handlers import api
 from support import api_event, run_python
@@ -22,13 +23,7 @@ def headers_of(response):
 
 
 def preflight_event(origin=APP, method="POST", **extra_headers):
-    event = api_event("OPTIONS", "/analyse")
-    headers = {"Origin": origin, "Access-Control-Request-Method": method, **extra_headers}
-    if origin is None:
-        del headers["Origin"]
-    event["headers"].update(headers)
-    event["multiValueHeaders"].update({k: [v] for k, v in headers.items()})
-    return event
+    return support.preflight_event(origin, method, **extra_headers)
 
 
 # ---- cors_headers ---------------------------------------------------------------------------
