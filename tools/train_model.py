@@ -1,4 +1,4 @@
-"""Train the ``model`` engine and write ``src/sentiment_api/data/sentiment_model.json``.
+"""Train the ``model`` engine: write ``src/sentiment_api/engines/data/sentiment_model.json``.
 
 ``make train`` runs this. It downloads nothing but the vaderSentiment 3.3.2 source
 distribution, through pip (cached in ``.cache/vader/``; its SHA-256 is checked), and reads the
@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data" / "sentiment-labelled-sentences"
 CACHE = ROOT / ".cache" / "vader"
-MODEL_FILE = ROOT / "src" / "sentiment_api" / "data" / "sentiment_model.json"
+MODEL_FILE = ROOT / "src" / "sentiment_api" / "engines" / "data" / "sentiment_model.json"
 
 SDIST = "vaderSentiment-3.3.2.tar.gz"
 SDIST_SHA256 = "5d7c06e027fc8b99238edb0d53d970cf97066ef97654009890b83703849632f9"

@@ -4,7 +4,7 @@
   prints the JSON object ``POST /analyse`` returns, one line per text. Exit status 2 on empty
   input or a threshold outside [0, 1].
 - ``python -m sentiment_api analyse-file reviews.csv -o results.jsonl`` analyses a whole file
-  as the S3 sentiment job does (same code, :mod:`sentiment_api.files`): the same JSON Lines,
+  as the S3 sentiment job does (same code, :mod:`sentiment_api.jobs.files`): the same JSON Lines,
   and the same summary, in ``results.summary.json`` (or on standard error when the results go
   to standard output). ``-`` reads standard input (give ``--format``). A progress bar goes to
   standard error on a terminal. Exit status 0 when the file is analysed (even if some
@@ -25,17 +25,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sentiment_api.analysis import ENGINES, analyse, has_lone_surrogate
-from sentiment_api.files import (
-    FORMATS,
-    FileRejectedError,
-    JobOptions,
-    Tally,
-    analyse_stream,
-    file_format,
-    summary,
-)
+from sentiment_api.analysis import analyse
+from sentiment_api.engines import ENGINE_NAMES
+from sentiment_api.errors import FileRejectedError
+from sentiment_api.jobs.files import JobOptions, Tally, analyse_stream, summary
+from sentiment_api.jobs.formats import FORMATS, file_format
 from sentiment_api.settings import get_settings
+from sentiment_api.text import has_lone_surrogate
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,7 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     for sub in (command, file_command):
         sub.add_argument(
-            "--engine", choices=ENGINES, default="textblob", help="the engine (default textblob)"
+            "--engine",
+            choices=ENGINE_NAMES,
+            default="textblob",
+            help="the engine (default textblob)",
         )
         sub.add_argument("--sentences", action="store_true", help="score each sentence too")
         sub.add_argument("--explain", action="store_true", help="list the scored expressions")

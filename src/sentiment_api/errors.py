@@ -1,34 +1,115 @@
-"""Request errors the HTTP functions report. Each maps to one HTTP answer (status, code,
-message) in the table of :mod:`sentiment_api.error_answers`."""
+"""The service's one error vocabulary: every error it reports, as an exception that carries
+its own stable ``code`` and its message for a human.
+
+The same classes serve every place an error is reported: an HTTP answer (whose status comes
+from the one table in :mod:`sentiment_api.http.errors`), an item of a batch, a line of a job's
+results, and a job rejected as a whole (:class:`FileRejectedError`). No HTTP here: which status
+an error gets is the HTTP layer's business.
+"""
 
 from __future__ import annotations
 
-
-class NoTextError(Exception):
-    """The request had no text: the field is missing, null, empty or only whitespace (HTTP 400)."""
+from typing import ClassVar
 
 
-class TextTooLongError(Exception):
-    """The text is longer than the deployment's cap (HTTP 413).
+class DomainError(Exception):
+    """An error this service reports to its caller.
+
+    Class attributes:
+        code: the stable snake_case id a program can rely on, e.g. ``"no_text"``.
+        default_message: the message when the raiser gives none.
+
+    The message (``str(exc)``, also :attr:`message`) is for a human and may carry the
+    request's figures (a length, a limit).
+    """
+
+    code: ClassVar[str] = "internal_error"
+    default_message: ClassVar[str] = "Internal server error"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(self.default_message if message is None else message)
+
+    @property
+    def message(self) -> str:
+        """The message, for a human."""
+        return str(self)
+
+    def fields(self) -> dict[str, str]:
+        """``{"error": message, "code": code}``: the error as a batch item or job line has it."""
+        return {"error": str(self), "code": self.code}
+
+
+# ---- a text: POST /analyse, a batch item, a job's line -------------------------------------------
+
+
+class NoTextError(DomainError):
+    """No text: missing, null, empty or only whitespace."""
+
+    code = "no_text"
+    default_message = "No text provided"
+
+
+class TextTooLongError(DomainError):
+    """The text is longer than the deployment's cap.
 
     Attributes:
-        length: the text's length in Unicode code points.
+        length: the text's length in Unicode code points (None when it was not read: a job's
+            line over :data:`~sentiment_api.jobs.files.MAX_LINE_BYTES`).
         limit: the cap, in Unicode code points.
     """
 
-    def __init__(self, length: int, limit: int) -> None:
-        super().__init__(f"Text is {length} characters long; the limit is {limit} characters")
+    code = "text_too_long"
+
+    def __init__(self, length: int | None, limit: int, message: str | None = None) -> None:
+        super().__init__(
+            message or f"Text is {length} characters long; the limit is {limit} characters"
+        )
         self.length = length
         self.limit = limit
 
 
-class TooManyTextsError(Exception):
-    """A batch has more texts than the deployment's cap (HTTP 413).
+class LoneSurrogateError(DomainError):
+    """The text holds a lone UTF-16 surrogate (a JSON ``"\\ud800"`` escape), which is not
+    Unicode."""
+
+    code = "lone_surrogate"
+    default_message = "The text contains a lone UTF-16 surrogate, which is not Unicode"
+
+
+class InvalidTypeError(DomainError):
+    """A text that is not a string (a batch item, a job line's ``text``); the message says
+    what it is."""
+
+    code = "invalid_type"
+    default_message = "The text is not a string"
+
+
+class MissingTextError(DomainError):
+    """A job's record has no text field (a ``.jsonl`` line without ``text``, a ``.csv`` row
+    shorter than the text column)."""
+
+    code = "missing_text"
+    default_message = 'The line has no "text" field'
+
+
+class LineTooLongError(DomainError):
+    """A line of a job's file is longer than one line may be (a ``.jsonl`` document)."""
+
+    code = "line_too_long"
+
+
+# ---- a request --------------------------------------------------------------------------------
+
+
+class TooManyTextsError(DomainError):
+    """A batch has more texts than the deployment's cap.
 
     Attributes:
         count: how many texts the batch has.
         limit: the cap.
     """
+
+    code = "too_many_texts"
 
     def __init__(self, count: int, limit: int) -> None:
         super().__init__(f"The batch has {count} texts; the limit is {limit}")
@@ -36,14 +117,16 @@ class TooManyTextsError(Exception):
         self.limit = limit
 
 
-class ResponseTooLargeError(Exception):
-    """The answer would exceed Lambda's response payload limit (HTTP 413): too many sentences
-    and assessments in one batch, for instance.
+class ResponseTooLargeError(DomainError):
+    """The answer would exceed Lambda's response payload limit: too many sentences and
+    assessments in one batch, for instance.
 
     Attributes:
         size: the proxy response's size, in bytes of JSON.
         limit: the limit, in bytes.
     """
+
+    code = "response_too_large"
 
     def __init__(self, size: int, limit: int) -> None:
         super().__init__(
@@ -54,25 +137,29 @@ class ResponseTooLargeError(Exception):
         self.limit = limit
 
 
-class MethodNotAllowedError(Exception):
-    """The path exists but does not accept this HTTP method (HTTP 405).
+class MethodNotAllowedError(DomainError):
+    """The path exists but does not accept this HTTP method.
 
     Attributes:
         allowed: the methods the path accepts, for the ``Allow`` header.
     """
+
+    code = "method_not_allowed"
 
     def __init__(self, allowed: tuple[str, ...]) -> None:
         super().__init__(f"Method not allowed; this path accepts {', '.join(allowed)}")
         self.allowed = allowed
 
 
-class BodyTooLargeError(Exception):
-    """The request body is longer than any valid request can be (HTTP 413).
+class BodyTooLargeError(DomainError):
+    """The request body is longer than any valid request can be.
 
     Attributes:
         length: the body's length in characters, as received (base64 or not).
         limit: the longest body accepted, in characters.
     """
+
+    code = "body_too_large"
 
     def __init__(self, length: int, limit: int) -> None:
         super().__init__(
@@ -82,63 +169,101 @@ class BodyTooLargeError(Exception):
         self.limit = limit
 
 
-class UnsupportedMediaTypeError(Exception):
-    """The request body is declared as something other than JSON (HTTP 415).
+class UnsupportedMediaTypeError(DomainError):
+    """The request body is declared as something other than JSON.
 
     Attributes:
-        content_type: the request's Content-Type header.
+        content_type: the request's Content-Type header, or None.
     """
 
+    code = "unsupported_media_type"
+    default_message = "The request body must be JSON (Content-Type: application/json)"
+
     def __init__(self, content_type: str | None = None) -> None:
-        super().__init__(f"Unsupported media type {content_type!r}")
+        super().__init__()
         self.content_type = content_type
 
 
-class InvalidBodyEncodingError(Exception):
-    """The body is flagged base64 but is not, or its bytes are not UTF-8 (HTTP 400)."""
+class InvalidBodyEncodingError(DomainError):
+    """The body is flagged base64 but is not, or its bytes are not UTF-8."""
+
+    code = "invalid_body_encoding"
+    default_message = "The request body is not valid base64-encoded UTF-8"
 
 
-class InvalidJsonError(Exception):
-    """The body is not valid JSON (HTTP 400)."""
+class InvalidJsonError(DomainError):
+    """Not valid JSON: a request body, or a ``.jsonl`` line (which must be a JSON object)."""
+
+    code = "invalid_json"
+    default_message = "The request body is not valid JSON"
 
 
-class NoBodyError(Exception):
-    """A route that needs a body got none, or a JSON null (HTTP 400); the message says what
-    to send."""
+class NoBodyError(DomainError):
+    """A route that needs a body got none, or a JSON null; the message says what to send."""
+
+    code = "no_body"
+    default_message = "No request body"
 
 
-class InvalidRequestError(Exception):
-    """The body is JSON but not what the route's model accepts (HTTP 422).
+class InvalidRequestError(DomainError):
+    """The body is JSON but not what the route's model accepts.
 
     Attributes:
         details: one ``{"loc": [...], "type": str, "msg": str}`` per problem reported.
     """
+
+    code = "validation_error"
 
     def __init__(self, summary: str, details: list[dict[str, object]]) -> None:
         super().__init__(f"Invalid request body: {summary}")
         self.details = details
 
 
-class PathNotFoundError(Exception):
-    """No route has this path (HTTP 404)."""
+class PathNotFoundError(DomainError):
+    """No route has this path."""
+
+    code = "not_found"
+    default_message = "No such path; see GET /docs"
 
 
-class JobNotFoundError(Exception):
-    """No job has this id, or the caller may not see it (HTTP 404)."""
+class ApiKeyRequiredError(DomainError):
+    """The deployment requires an API key and the request carried none. The message is the
+    one API Gateway gives a request without a key (template ``GatewayResponses``)."""
+
+    code = "invalid_api_key"
+    default_message = "Missing or invalid API key (x-api-key header)"
 
 
-class InvalidFilenameError(Exception):
-    """The file name is not a plain name with a supported extension (HTTP 400)."""
+class InternalError(DomainError):
+    """Anything unexpected: its traceback is logged, never returned."""
 
 
-class UploadTooLargeError(Exception):
-    """A job's declared file size is over the deployment's cap (HTTP 413).
+# ---- jobs -------------------------------------------------------------------------------------
+
+
+class JobNotFoundError(DomainError):
+    """No job has this id, or the caller may not see it."""
+
+    code = "job_not_found"
+    default_message = "No job has this id"
+
+
+class InvalidFilenameError(DomainError):
+    """The file name is not a plain name with a supported extension."""
+
+    code = "invalid_filename"
+
+
+class UploadTooLargeError(DomainError):
+    """A job's declared file size is over the deployment's cap.
 
     Attributes:
         size: the declared size, in bytes.
         limit: the cap that applied, in bytes.
         source: what sets that cap, for the message (e.g. ``"MAX_UPLOAD_BYTES"``).
     """
+
+    code = "upload_too_large"
 
     def __init__(self, size: int, limit: int, source: str = "the deployment's cap") -> None:
         super().__init__(
@@ -149,9 +274,74 @@ class UploadTooLargeError(Exception):
         self.source = source
 
 
-class ApiKeyRequiredError(Exception):
-    """The deployment requires an API key and the request carried none (HTTP 403)."""
+class FileRejectedError(DomainError):
+    """A job's file cannot be analysed as a whole: the job ends ``FAILED`` with this ``code``
+    and message as its ``code`` and ``reason``. Never an HTTP answer."""
 
 
-class InternalError(Exception):
-    """Anything unexpected (HTTP 500): its traceback is logged, never returned."""
+class UnsupportedFormatError(FileRejectedError):
+    """The file's extension is not ``.txt``, ``.csv`` or ``.jsonl``."""
+
+    code = "unsupported_format"
+
+
+class NotUtf8Error(FileRejectedError):
+    """The file is not UTF-8."""
+
+    code = "not_utf8"
+
+
+class EmptyFileError(FileRejectedError):
+    """A ``.csv`` without even a header row."""
+
+    code = "empty_file"
+
+
+class MissingTextColumnError(FileRejectedError):
+    """A ``.csv`` whose header has no text column."""
+
+    code = "missing_text_column"
+
+
+class CsvLineTooLongError(FileRejectedError):
+    """A ``.csv`` line over the longest line read: its records cannot be told apart without
+    reading it, so the file fails (in a ``.txt`` or ``.jsonl`` only that document does)."""
+
+    code = LineTooLongError.code
+
+
+class MalformedCsvError(FileRejectedError):
+    """A ``.csv`` that the CSV reader cannot parse."""
+
+    code = "malformed_csv"
+
+
+class InputMissingError(FileRejectedError):
+    """The job's input object is not (or no longer) in the bucket."""
+
+    code = "input_missing"
+    default_message = "The input object no longer exists"
+
+
+class FileTooLargeError(FileRejectedError):
+    """The file is larger than one job can read before its function's timeout."""
+
+    code = "file_too_large"
+
+
+class JobTimedOutError(FileRejectedError):
+    """The job ran out of time: it stopped itself, or it died at the function's timeout."""
+
+    code = "timed_out"
+
+
+class JobNotRunError(FileRejectedError):
+    """The job never started: its event waited longer than Lambda keeps one."""
+
+    code = "not_run"
+
+
+class JobCrashedError(FileRejectedError):
+    """An error the job could not handle (S3 failing, say); a retry may succeed."""
+
+    code = InternalError.code

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sentiment_api.analysis import ENGINES
+from sentiment_api.engines import ENGINE_NAMES
 
 DEFAULT_DATA = (
     Path(__file__).resolve().parents[3] / "shared" / "data" / "sentiment-labelled-sentences"
@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--engine",
-        choices=ENGINES,
+        choices=ENGINE_NAMES,
         help="textblob or model (default: textblob in process, the deployment's over HTTP)",
     )
     parser.add_argument("--api-key", help="send this API Gateway API key as x-api-key")

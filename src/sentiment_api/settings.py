@@ -8,9 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-ENGINES = ("textblob", "model")
-"""The analysis engines a deployment may default to: the names ``analysis.ENGINES`` accepts
-(a test holds the two equal; this module stays free of the analysis and its model file)."""
+from sentiment_api.engines import ENGINE_NAMES
 
 DEFAULT_MAX_TEXT_LENGTH = 5_000
 """Default cap on ``text``, in Unicode code points: Amazon Comprehend's and Azure AI Language's
@@ -51,9 +49,10 @@ class Settings:
         cors_allow_origin: the one origin browsers may call the HTTP functions from, e.g.
             ``https://app.example.com`` (scheme, host and optional port; no path), ``*`` for
             any, or ``""`` for no CORS headers at all (env ``CORS_ALLOW_ORIGIN``; see
-            :mod:`sentiment_api.cors`).
-        engine: default of the request option ``engine``, ``"textblob"`` or ``"model"``
-            (env ``ENGINE``; the template's ``Engine`` parameter).
+            :mod:`sentiment_api.http.cors`).
+        engine: default of the request option ``engine``, one of
+            :data:`~sentiment_api.engines.ENGINE_NAMES` (env ``ENGINE``; the template's
+            ``Engine`` parameter).
 
     Raises:
         ValueError: when a value is out of range or not a number; the function then fails at
@@ -89,8 +88,10 @@ class Settings:
                 "CORS_ALLOW_ORIGIN must be empty, * or an origin such as "
                 f"https://app.example.com (no path, no trailing slash), not {origin!r}"
             )
-        if self.engine not in ENGINES:
-            raise ValueError(f"ENGINE must be one of {', '.join(ENGINES)}, not {self.engine!r}")
+        if self.engine not in ENGINE_NAMES:
+            raise ValueError(
+                f"ENGINE must be one of {', '.join(ENGINE_NAMES)}, not {self.engine!r}"
+            )
 
     @property
     def max_body_length(self) -> int:

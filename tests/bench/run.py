@@ -683,7 +683,7 @@ def measure_job(
     s3: Any, image: str, port: int, source: Path, lines: int, config: dict[str, int]
 ) -> dict[str, Any]:
     """Upload ``source`` under ``input/``, run the job on it, read back what it wrote."""
-    from sentiment_api import storage
+    from sentiment_api.jobs import storage
 
     key = f"input/{source.name}"
     results_key, summary_key = storage.output_keys(key)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sentiment_api import web
+from sentiment_api.http import proxy as web
 from sentiment_api.settings import get_settings
 from support import FakeLambdaContext, api_event, assert_clean_error, call, emf_documents
 

@@ -6,9 +6,10 @@ import re
 import pytest
 
 from sentiment_api import __version__
+from sentiment_api.api.app import ALLOWED_METHODS
+from sentiment_api.api.models import AnalyseRequest, BatchRequest
 from sentiment_api.handlers import api
-from sentiment_api.models import AnalyseRequest, BatchRequest, ErrorResponse
-from sentiment_api.routes.app import ALLOWED_METHODS
+from sentiment_api.http.models import ErrorResponse
 from support import FakeLambdaContext, api_event
 
 ERROR_STATUSES = {"400", "413", "415", "422"}

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from sentiment_api.analysis import analyse
-from sentiment_api.models.api import MODEL_RESPONSE_EXAMPLE, AnalyseResponse
+from sentiment_api.api.models import MODEL_RESPONSE_EXAMPLE, AnalyseResponse
 from support import FakeLambdaContext, api_event, assert_clean_error, call
 
 MIXED = "The food was great. The service was not good at all!"

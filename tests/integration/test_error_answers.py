@@ -1,13 +1,20 @@
-"""The error table: every error answer of both HTTP functions, before routing or through the
-router, comes from ``error_answers.ERROR_TABLE`` and is counted in ``RejectedRequests``."""
+"""The error vocabulary: every error answer of both HTTP functions, before routing or through
+the router, takes its status from ``http.errors.STATUS`` and its code and message from the
+error itself, and is counted in ``RejectedRequests``; batch items, job lines and rejected files
+use the same errors."""
 
 import json
+import typing
 
 import pytest
 
 import jobs_support  # noqa: F401  (sets the jobs functions' AWS environment before import)
-from sentiment_api import error_answers, errors
+from sentiment_api import errors
+from sentiment_api.api import service
+from sentiment_api.api.models import BatchItemError
 from sentiment_api.handlers import api, jobs_api
+from sentiment_api.http import errors as error_answers
+from sentiment_api.jobs import files
 from support import FakeLambdaContext, api_event, emf_documents
 
 
@@ -56,15 +63,44 @@ def test_both_functions_answer_and_count_each_rejection_the_same_way(
     assert counted == [code]  # one RejectedRequests record, by code
 
 
-def test_every_domain_exception_of_errors_py_is_in_the_table():
+def test_every_error_of_the_vocabulary_is_answered_somewhere():
+    # An HTTP answer (the status table), a batch item, a job's line, or a job rejected whole
     domain = {
         value
         for value in vars(errors).values()
         if isinstance(value, type)
-        and issubclass(value, Exception)
-        and value.__module__ == errors.__name__
+        and issubclass(value, errors.DomainError)
+        and value not in (errors.DomainError, errors.FileRejectedError)
     }
-    assert domain == set(error_answers.ERROR_TABLE)
+    reported = {
+        *error_answers.STATUS,
+        *service.BATCH_ITEM_ERRORS,
+        *files.LINE_ERRORS,
+        *(error for error in domain if issubclass(error, errors.FileRejectedError)),
+    }
+    assert domain == reported
+
+
+def test_each_code_means_one_thing():
+    # Two classes share a code only where one is the other's file-level twin
+    twins = {
+        errors.CsvLineTooLongError: errors.LineTooLongError,
+        errors.JobCrashedError: errors.InternalError,
+    }
+    by_code: dict[str, type] = {}
+    for value in vars(errors).values():
+        if isinstance(value, type) and issubclass(value, errors.DomainError):
+            if value in (errors.DomainError, errors.FileRejectedError) or value in twins:
+                continue
+            assert value.code not in by_code, (value, by_code.get(value.code))
+            by_code[value.code] = value
+    for twin, original in twins.items():
+        assert twin.code == original.code
+
+
+def test_the_batch_item_codes_of_the_contract_are_those_of_the_errors():
+    documented = typing.get_args(BatchItemError.model_fields["code"].annotation)
+    assert set(documented) == {error.code for error in service.BATCH_ITEM_ERRORS}
 
 
 def test_an_exception_the_table_does_not_know_is_a_500_with_nothing_of_it():

@@ -53,7 +53,7 @@ def test_the_api_loads_no_boto3_no_pydantic_no_event_handler():
 
 @pytest.mark.parametrize(
     "module",
-    ["sentiment_api.error_answers", "sentiment_api.web", "sentiment_api.service"],
+    ["sentiment_api.http.errors", "sentiment_api.http.proxy", "sentiment_api.api.service"],
 )
 def test_what_the_fast_path_uses_loads_no_pydantic(module):
     modules = loaded(module)

@@ -30,10 +30,9 @@ from jobs_support import (
     s3_event,
     txt_bytes,
 )
-from sentiment_api import storage
 from sentiment_api.__main__ import main
-from sentiment_api.files import JobOptions, Tally, summary
-from sentiment_api.jobs import runner, settings
+from sentiment_api.jobs import runner, settings, storage
+from sentiment_api.jobs.files import JobOptions, Tally, summary
 from sentiment_api.jobs.settings import get_job_settings
 from support import run_python
 

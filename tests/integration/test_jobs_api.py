@@ -30,9 +30,10 @@ from jobs_support import (
     parse_jsonl,
     s3_event,
 )
-from sentiment_api import storage
-from sentiment_api.files import CONTENT_TYPES, JobOptions, Tally, summary
-from sentiment_api.jobs import service
+from sentiment_api.jobs import routes as jobs_routes
+from sentiment_api.jobs import service, storage
+from sentiment_api.jobs.files import JobOptions, Tally, summary
+from sentiment_api.jobs.formats import CONTENT_TYPES
 from sentiment_api.jobs.settings import MAX_EVENT_AGE_S, get_job_settings
 from support import (
     JOBS_EXPECTED_STATUS,
@@ -409,7 +410,7 @@ def test_other_methods_are_405_with_allow(bucket, method, path, allowed):
     assert answer[0] == 405
     assert answer[1]["allow"] == [allowed]
     assert_clean_error(*answer, code="method_not_allowed")
-    assert sorted(jobs_api._ALLOWED_METHODS) == ["/jobs", "/jobs/{job_id}"]
+    assert sorted(jobs_routes.ALLOWED_METHODS) == ["/jobs", "/jobs/{job_id}"]
 
 
 @pytest.mark.parametrize(
@@ -609,7 +610,7 @@ def test_the_jobs_api_loads_neither_the_file_engine_nor_the_runner():
     code = (
         "import sys\n"
         "from sentiment_api.handlers import jobs_api\n"
-        "print(sorted(m for m in ('sentiment_api.files', 'sentiment_api.jobs.runner') "
+        "print(sorted(m for m in ('sentiment_api.jobs.files', 'sentiment_api.jobs.runner') "
         "if m in sys.modules))"
     )
     assert run_python(code, AWS_DEFAULT_REGION=REGION).strip() == "[]"

@@ -8,13 +8,14 @@ import pytest
 from samcli.yamlhelper import yaml_parse
 
 from jobs_support import PREFIXES, policy_statements, resource_path, s3_permissions
-from sentiment_api import storage
+from sentiment_api.api.app import ALLOWED_METHODS
+from sentiment_api.engines import ENGINE_NAMES as ENGINES
 from sentiment_api.handlers import api, jobs, jobs_api
+from sentiment_api.jobs import routes as jobs_routes
+from sentiment_api.jobs import storage
 from sentiment_api.jobs.settings import MAX_EVENT_AGE_S, JobSettings
-from sentiment_api.routes.app import ALLOWED_METHODS
 from sentiment_api.settings import (
     DEFAULT_MAX_TEXT_LENGTH,
-    ENGINES,
     MAX_BATCH_SIZE_LIMIT,
     Settings,
 )
@@ -285,8 +286,8 @@ def test_jobs_function_events_are_any_on_exactly_its_routes(lambda_context):
     properties = [e["Properties"] for e in events]
     assert all(p["RestApiId"] == {"Ref": "SentimentApi"} for p in properties)
     assert all(p["Method"] == "ANY" for p in properties)  # the function answers 405 itself
-    assert sorted(p["Path"] for p in properties) == sorted(jobs_api._ALLOWED_METHODS)
-    assert jobs_api._ALLOWED_METHODS == {"/jobs": ("POST",), "/jobs/{job_id}": ("GET",)}
+    assert sorted(p["Path"] for p in properties) == sorted(jobs_routes.ALLOWED_METHODS)
+    assert jobs_routes.ALLOWED_METHODS == {"/jobs": ("POST",), "/jobs/{job_id}": ("GET",)}
     # each route is served by the function's code (answers that need no S3 call)
     post = api_event("POST", "/jobs", '{"filename": "../x.txt", "size": 10}')
     get = api_event("GET", "/jobs/not-an-id")

@@ -19,11 +19,12 @@ from samcli.yamlhelper import yaml_parse
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 
-from sentiment_api import cors
-from sentiment_api.error_answers import rejection_for
+from sentiment_api.api.app import ALLOWED_METHODS
 from sentiment_api.errors import ApiKeyRequiredError
 from sentiment_api.handlers import jobs_api
-from sentiment_api.routes.app import ALLOWED_METHODS
+from sentiment_api.http import cors
+from sentiment_api.http.errors import rejection_for
+from sentiment_api.jobs import routes as jobs_routes
 from sentiment_api.settings import Settings
 from support import ROOT
 
@@ -152,7 +153,7 @@ def test_with_api_keys_every_method_but_the_three_open_gets_and_preflight_needs_
     preflights = {(path, "options") for path in body(resources)["paths"]} if origin else set()
     assert open_routes == OPEN_METHODS | preflights
     # every path of both functions has an ANY method that needs the key
-    paths = set(ALLOWED_METHODS) | set(jobs_api._ALLOWED_METHODS)
+    paths = set(ALLOWED_METHODS) | set(jobs_routes.ALLOWED_METHODS)
     assert {(path, ANY) for path in paths} <= needs_key
     assert set(body(resources)["paths"]) == paths
     assert body(resources)["components"]["securitySchemes"]["api_key"] == {
@@ -197,7 +198,7 @@ def test_sam_local_routes_every_method_to_the_functions_and_adds_no_cors_of_its_
             for method in route.methods:
                 served[(route.path, method)] = route.function_name
         paths = {**dict.fromkeys(ALLOWED_METHODS, "SentimentFunction"),
-                 **dict.fromkeys(jobs_api._ALLOWED_METHODS, "JobsFunction")}  # fmt: skip
+                 **dict.fromkeys(jobs_routes.ALLOWED_METHODS, "JobsFunction")}  # fmt: skip
         for path, function in paths.items():
             for method in ("GET", "POST", "OPTIONS", "PUT", "DELETE"):
                 assert served[(path, method)] == function, (path, method)

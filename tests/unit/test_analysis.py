@@ -273,10 +273,10 @@ def test_analysis_module_imports_no_aws_and_no_powertools():
         assert f"'{module}'" not in loaded
 
 
-def test_core_skips_nltk_and_loads_the_lexicon_during_import():
-    # Given a fresh interpreter, when only the core is imported (no text analysed yet)
+def test_the_textblob_engine_skips_nltk_and_loads_the_lexicon_during_import():
+    # Given a fresh interpreter, when only the engine is imported (no text analysed yet)
     code = (
-        "import sys, sentiment_api.analysis as a\n"
+        "import sys, sentiment_api.engines.textblob as a\n"
         "print(dict.__len__(a._SENTIMENT), 'nltk' in sys.modules, 'textblob' in sys.modules)"
     )
     words, nltk_loaded, textblob_package_run = run_python(code).split()

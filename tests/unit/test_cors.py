@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import support
-from sentiment_api import cors
 from sentiment_api.handlers import api
+from sentiment_api.http import cors
 from support import api_event, run_python
 
 APP = "https://app.example"
@@ -199,10 +199,10 @@ def test_anything_but_a_preflight_with_cors_on_is_left_to_the_router(allow_origi
 
 def test_the_module_imports_only_the_standard_library():
     loaded = run_python(
-        "import sys; before = set(sys.modules); import sentiment_api.cors; "
+        "import sys; before = set(sys.modules); import sentiment_api.http.cors; "
         "print(' '.join(sorted(set(sys.modules) - before)))"
     ).split()
-    assert "sentiment_api.cors" in loaded
+    assert "sentiment_api.http.cors" in loaded
     third_party = [m for m in loaded if m.split(".")[0] not in {"sentiment_api", *sys_stdlib()}]
     assert third_party == []
 

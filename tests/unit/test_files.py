@@ -22,16 +22,16 @@ from jobs_support import (
     sentences,
 )
 from sentiment_api.analysis import analyse
-from sentiment_api.files import (
+from sentiment_api.errors import FileRejectedError
+from sentiment_api.jobs.files import (
     MAX_LINE_BYTES,
-    FileRejectedError,
     JobOptions,
     Tally,
     analyse_stream,
     buffered,
-    file_format,
     summary,
 )
+from sentiment_api.jobs.formats import file_format
 
 MAX_TEXT_LENGTH = JobOptions().max_text_length
 

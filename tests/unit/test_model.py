@@ -15,9 +15,9 @@ import sys
 
 import pytest
 
-from sentiment_api.analysis import EXPLAIN_TOP_N, analyse, split_sentences
+from sentiment_api.analysis import analyse, split_sentences
+from sentiment_api.engines.tfidf import EXPLAIN_TOP_N, MODEL, MODEL_PATH
 from sentiment_api.evaluate import load_labelled_sentences
-from sentiment_api.model import MODEL, MODEL_PATH
 from support import DATA, ROOT
 
 EDGE_CASES = [

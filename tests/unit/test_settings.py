@@ -91,10 +91,3 @@ def test_engine_defaults_to_textblob_and_reads_env_engine():
 def test_rejects_an_unknown_engine(value):
     with pytest.raises(ValueError, match="ENGINE must be one of textblob, model"):
         Settings.from_env({"ENGINE": value})
-
-
-def test_the_settings_engines_are_the_analysis_engines():
-    from sentiment_api.analysis import ENGINES as ANALYSIS_ENGINES
-    from sentiment_api.settings import ENGINES
-
-    assert ENGINES == ANALYSIS_ENGINES

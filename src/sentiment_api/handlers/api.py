@@ -2,7 +2,7 @@
 
 :func:`lambda_handler` screens each event (body size, media type), answers a plainly valid
 ``POST /analyse`` itself, and hands everything else to the Powertools resolver in
-:mod:`sentiment_api.routes.app`, imported on first use. So the cold start of the common
+:mod:`sentiment_api.api.app`, imported on first use. So the cold start of the common
 request imports neither the Powertools event handler nor pydantic, and its warm path skips
 their per-request work (docs/performance.md, "How the cold start got there"). Nothing here
 imports boto3 either: the function makes no AWS calls. Nothing imports this module: it is an
@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sentiment_api import cors, service, web
-from sentiment_api.error_answers import rejected_response
+from sentiment_api import engines
+from sentiment_api.api import service
 from sentiment_api.errors import (
     BodyTooLargeError,
     NoTextError,
@@ -28,29 +28,33 @@ from sentiment_api.errors import (
     TextTooLongError,
     UnsupportedMediaTypeError,
 )
+from sentiment_api.http import cors, proxy
+from sentiment_api.http.errors import rejected_response
 from sentiment_api.observability import logger, metrics
-from sentiment_api.settings import ENGINES, get_settings
-from sentiment_api.surrogates import has_lone_surrogate
+from sentiment_api.settings import get_settings
+from sentiment_api.text import has_lone_surrogate
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-get_settings()  # a misconfigured deployment fails at init, not on its first request
+# A misconfigured deployment fails at init, not on its first request; the default engine loads
+# here too (others on first use), so that its first request does not pay for it.
+engines.get_engine(get_settings().engine)
 
 
 def _screen(event: dict[str, Any]) -> dict[str, Any]:
-    """:func:`~sentiment_api.web.screen_post_body` with the limit of the event's path."""
+    """:func:`~sentiment_api.proxy.screen_post_body` with the limit of the event's path."""
     settings = get_settings()
     if event.get("path") == "/analyse/batch":
-        return web.screen_post_body(event, settings.max_batch_body_length)
-    return web.screen_post_body(event, settings.max_body_length)
+        return proxy.screen_post_body(event, settings.max_batch_body_length)
+    return proxy.screen_post_body(event, settings.max_body_length)
 
 
 def _analyse_fast(event: dict[str, Any]) -> dict[str, Any] | None:
     """Answer a plainly valid ``POST /analyse`` without the router, or return None.
 
     "Plainly valid" is what ``AnalyseRequest`` and
-    :func:`~sentiment_api.service.accepted_text` accept: a JSON object whose fields are
+    :func:`~sentiment_api.api.service.accepted_text` accept: a JSON object whose fields are
     ``text``, a string of Unicode (no lone surrogate), not blank, within the cap, and
     optionally ``engine``, one of the engine names. Anything else
     (no body, base64, bad JSON, any other field or value) returns None and goes through the
@@ -67,13 +71,13 @@ def _analyse_fast(event: dict[str, Any]) -> dict[str, Any] | None:
     ):
         return None
     try:
-        request = web.json_loads(body)
+        request = proxy.json_loads(body)
     except ValueError:
         return None
     if type(request) is not dict or request.keys() - {"engine"} != {"text"}:
         return None
     engine = request.get("engine")
-    if engine is not None and (type(engine) is not str or engine not in ENGINES):
+    if engine is not None and (type(engine) is not str or engine not in engines.ENGINE_NAMES):
         return None
     text = request["text"]
     if type(text) is not str or has_lone_surrogate(text):
@@ -82,13 +86,13 @@ def _analyse_fast(event: dict[str, Any]) -> dict[str, Any] | None:
         text = service.accepted_text(text)
     except (NoTextError, TextTooLongError):
         return None
-    return web.proxy_response(HTTPStatus.OK, service.analysed(text, engine=engine))
+    return proxy.proxy_response(HTTPStatus.OK, service.analysed(text, engine=engine))
 
 
 @functools.cache
 def _app() -> APIGatewayRestResolver:
     """The Powertools resolver, imported on the first request that needs it."""
-    from sentiment_api.routes.app import app
+    from sentiment_api.api.app import app
 
     return app
 
@@ -106,7 +110,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         ``{"statusCode", "multiValueHeaders", "body", "isBase64Encoded"}``; the body is JSON.
         Never raises for bad input: every request error becomes a 4xx response. With
         ``CORS_ALLOW_ORIGIN`` set, every answer carries the CORS headers (errors included) and
-        a preflight ``OPTIONS`` is answered here (:mod:`sentiment_api.cors`).
+        a preflight ``OPTIONS`` is answered here (:mod:`sentiment_api.http.cors`).
     """
     return cors.serve(get_settings().cors_allow_origin, event, lambda: _answer(event, context))
 
@@ -120,7 +124,7 @@ def _answer(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return rejected_response(exc)
     response = _analyse_fast(event) or _app().resolve(event, context)
     # A JSON character takes at most 6 bytes (\uXXXX), so only long bodies need measuring.
-    limit = web.LAMBDA_RESPONSE_LIMIT
+    limit = proxy.LAMBDA_RESPONSE_LIMIT
     if len(response.get("body") or "") > limit // 6:
         size = len(json.dumps(response).encode())
         if size > limit:

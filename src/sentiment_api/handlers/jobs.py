@@ -3,7 +3,7 @@ bucket is analysed, document by document, into ``output/`` (Amazon Comprehend's
 ``StartSentimentDetectionJob``, as one Lambda invocation per file).
 
 For ``input/<name>`` it writes ``output/<name>.jsonl`` (one line per document, in order; see
-:func:`sentiment_api.files.analyse_stream`) and ``output/<name>.summary.json``: first with
+:func:`sentiment_api.jobs.files.analyse_stream`) and ``output/<name>.summary.json``: first with
 ``status: IN_PROGRESS``, then ``COMPLETED`` or ``FAILED``. The object is read as a stream and
 the results are written to a temporary file in ``/tmp`` and uploaded from there (multipart
 above 8 MB), so memory stays bounded whatever the file's size.
@@ -18,7 +18,7 @@ the same upload (same ETag) whose run stands is skipped
 (:func:`~sentiment_api.jobs.runner.run_job`).
 
 A thin handler: it parses the event and calls :func:`sentiment_api.jobs.runner.run_job`, which
-holds the job's logic; S3 is reached through :class:`sentiment_api.storage.JobStore`, handed
+holds the job's logic; S3 is reached through :class:`sentiment_api.jobs.storage.JobStore`, handed
 this module's client.
 """
 
@@ -31,15 +31,17 @@ import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
-from sentiment_api import storage
-from sentiment_api.files import JobOptions
+from sentiment_api import engines
+from sentiment_api.jobs import storage
+from sentiment_api.jobs.files import JobOptions
 from sentiment_api.jobs.runner import run_job
 from sentiment_api.jobs.settings import get_job_settings
 from sentiment_api.jobs.tracing import tracer
 from sentiment_api.observability import logger, metrics
 from sentiment_api.settings import get_settings
 
-get_settings()  # a misconfigured deployment fails at init, not on its first job
+# A misconfigured deployment fails at init, not on its first job; the default engine loads here.
+engines.get_engine(get_settings().engine)
 get_job_settings()
 
 s3 = boto3.client("s3", config=Config(retries={"mode": "standard"}))

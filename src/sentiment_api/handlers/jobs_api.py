@@ -9,8 +9,8 @@
   completed a presigned GET URL of the results (valid an hour). Only for the API key that
   created it.
 
-A thin handler: it parses the request, calls :mod:`sentiment_api.jobs.service` (the logic) with
-a :class:`~sentiment_api.storage.JobStore` over this module's S3 client, and answers. A
+An entry point only: it screens the event, hands the resolver (:mod:`sentiment_api.jobs.app`) a
+:class:`~sentiment_api.jobs.storage.JobStore` over this module's S3 client, and answers. A
 function of its own, so that only it pays boto3's import on a cold start; the sentiment API
 function never imports boto3.
 """
@@ -18,33 +18,26 @@ function never imports boto3.
 from __future__ import annotations
 
 import os
-from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Any
 
 import boto3
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
-from sentiment_api import cors
-from sentiment_api.error_answers import rejected_response
-from sentiment_api.error_handlers import install_error_handlers
-from sentiment_api.errors import BodyTooLargeError, NoBodyError, UnsupportedMediaTypeError
-from sentiment_api.jobs import service
+from sentiment_api.errors import BodyTooLargeError, UnsupportedMediaTypeError
+from sentiment_api.http import cors
+from sentiment_api.http.errors import rejected_response
+from sentiment_api.http.proxy import screen_post_body
+from sentiment_api.jobs.app import app
 from sentiment_api.jobs.settings import get_job_settings
+from sentiment_api.jobs.storage import JobStore
 from sentiment_api.jobs.tracing import tracer
-from sentiment_api.models.jobs import JobRequest, JobResponse, JobResults, JobUpload
 from sentiment_api.observability import logger, metrics
 from sentiment_api.settings import get_settings
-from sentiment_api.storage import JobStore
-from sentiment_api.web import base_path, screen_post_body
 
 MAX_BODY_LENGTH = 4096
 """The longest request body read, in characters; a valid one is well under 1 KB."""
-
-_ALLOWED_METHODS = {"/jobs": ("POST",), "/jobs/{job_id}": ("GET",)}
 
 _ENDPOINT_OVERRIDDEN = bool(
     os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
@@ -64,67 +57,6 @@ s3 = boto3.client(
 )
 """SigV4 presigning, so that the Content-Type is part of the upload URL's signature."""
 
-app = APIGatewayRestResolver(enable_validation=True)
-install_error_handlers(
-    app,
-    _ALLOWED_METHODS,
-    missing_body=NoBodyError('No request body; send {"filename": ...}'),
-)
-
-
-def _store() -> JobStore:
-    return JobStore(s3, get_job_settings().bucket)
-
-
-def _api_key_id() -> str | None:
-    """The id of the API key the request was made with (API Gateway's
-    ``requestContext.identity.apiKeyId``), or None."""
-    return app.current_event.request_context.identity.api_key_id or None
-
-
-@app.post("/jobs", summary="Create a job: get a URL to upload a file to analyse")
-def create_job(request: JobRequest) -> Response[JobResponse]:
-    """Record a new job, owned by the caller's API key, and presign its upload.
-
-    Raises:
-        InvalidFilenameError: a path, a hidden name, or not .txt, .csv or .jsonl (400).
-        UploadTooLargeError: ``size`` over ``MAX_UPLOAD_BYTES`` or over what one job reads
-            before its timeout (413).
-        ApiKeyRequiredError: no API key while the deployment requires one (403).
-    """
-    job, upload = service.create_job(
-        _store(),
-        get_job_settings(),
-        filename=request.filename,
-        size=request.size,
-        options=request.model_dump(exclude={"filename", "size"}, exclude_none=True),
-        api_key_id=_api_key_id(),
-    )
-    logger.info("Job created", extra={"job_id": job["job_id"], "input_key": job["input_key"]})
-    body = JobResponse(status="WAITING_FOR_UPLOAD", upload=JobUpload(**upload), **job)
-    return Response(
-        status_code=HTTPStatus.CREATED,
-        content_type=content_types.APPLICATION_JSON,
-        body=body,
-        headers={"Location": f"{_stage_path()}/jobs/{job['job_id']}"},
-    )
-
-
-@app.get("/jobs/<job_id>", summary="The status of a job, and its results when done")
-def get_job(job_id: Annotated[str, Path(description="The job id POST /jobs gave.")]) -> JobResponse:
-    """The job's status (see :func:`sentiment_api.jobs.service.job_status`).
-
-    Raises:
-        JobNotFoundError: the id is malformed, no job has it, or another key's job (404).
-    """
-    found = service.job_status(_store(), get_job_settings(), job_id, api_key_id=_api_key_id())
-    results = found.pop("results")
-    return JobResponse(results=None if results is None else JobResults(**results), **found)
-
-
-def _stage_path() -> str:
-    return base_path(app)
-
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
@@ -133,7 +65,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     """Answer one API Gateway proxy event (REST API, payload 1.0) with a proxy response.
 
     Never raises for bad input: every request error is a JSON 4xx from the error table
-    (``error_answers.py``);
+    (:mod:`sentiment_api.http.errors`);
     a body over :data:`MAX_BODY_LENGTH` characters is a 413 ``body_too_large`` unread, and a
     POST body declared as anything but JSON is a 415 ``unsupported_media_type`` unparsed
     (Powertools would parse form and multipart bodies itself, a multipart one without a
@@ -150,4 +82,5 @@ def _answer(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         event = screen_post_body(event, MAX_BODY_LENGTH)
     except (BodyTooLargeError, UnsupportedMediaTypeError) as exc:
         return rejected_response(exc)
+    app.append_context(store=JobStore(s3, get_job_settings().bucket))
     return app.resolve(event, context)

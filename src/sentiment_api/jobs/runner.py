@@ -1,8 +1,8 @@
 """Run a sentiment job: analyse one input object of the job bucket into its results and
 summary (see :mod:`sentiment_api.handlers.jobs` for what is written where, and when).
 
-The analysis is :func:`sentiment_api.files.analyse_stream`'s; S3 is reached only through
-:class:`~sentiment_api.storage.JobStore`.
+The analysis is :func:`.files.analyse_stream`'s; S3 is reached only through
+:class:`.storage.JobStore`.
 """
 
 from __future__ import annotations
@@ -16,12 +16,19 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from sentiment_api import storage
-from sentiment_api.files import JobOptions, Tally, analyse_stream, buffered, summary
-from sentiment_api.formats import CONTENT_TYPES, FileRejectedError, file_format
+from sentiment_api.errors import (
+    FileRejectedError,
+    FileTooLargeError,
+    InternalError,
+    JobCrashedError,
+    JobTimedOutError,
+)
+from sentiment_api.jobs import storage
+from sentiment_api.jobs.files import JobOptions, Tally, analyse_stream, buffered, summary
+from sentiment_api.jobs.formats import CONTENT_TYPES, file_format
 from sentiment_api.jobs.settings import readable_bytes, stop_margin_s
+from sentiment_api.jobs.timestamps import epoch_seconds
 from sentiment_api.observability import logger, metrics
-from sentiment_api.timestamps import epoch_seconds
 
 RESULTS_TYPE = f"{CONTENT_TYPES['jsonl']}; charset=utf-8"
 """The results' media type: JSON Lines, UTF-8."""
@@ -56,15 +63,15 @@ def run_job(
         size, etag: from the S3 event; they describe the input in the summary of a file
             rejected before it is read; once it is read, the object's own values replace them.
         seconds_left: the invocation's remaining time, in seconds: a file too large for it at
-            :data:`~sentiment_api.jobs.settings.MIN_BYTES_PER_S` (less the stop margin,
-            :func:`~sentiment_api.jobs.settings.stop_margin_s`) is rejected
-            (``file_too_large``), and a job that runs out of it stops (``timed_out``); both
-            end ``FAILED`` without a retry, which would fail the same way.
+            :data:`.settings.MIN_BYTES_PER_S` (less the stop margin,
+            :func:`.settings.stop_margin_s`) is rejected (``file_too_large``), and a job that
+            runs out of it stops (``timed_out``); both end ``FAILED`` without a retry, which
+            would fail the same way.
         job_timeout_s: the job function's timeout, in seconds: an ``IN_PROGRESS`` run of the
             same upload that started longer ago than this is dead, and is run again.
 
     Returns:
-        the summary as stored (see :func:`sentiment_api.files.summary`).
+        the summary as stored (see :func:`.files.summary`).
 
     Raises:
         ValueError: ``key`` is not under ``input/``.
@@ -105,18 +112,14 @@ def run_job(
     try:
         fmt = file_format(key)
         options = _options(store, key, defaults)
-        try:
-            body, length, object_etag = store.open_input(key)
-        except storage.InputMissingError:
-            raise FileRejectedError("input_missing", "The input object no longer exists") from None
+        body, length, object_etag = store.open_input(key)
         described = {"key": key, "size": length, "etag": object_etag}
         _check_size(length, deadline - time.monotonic())
         record("IN_PROGRESS")
 
         def check_deadline(_: int) -> None:
             if time.monotonic() > deadline:
-                raise FileRejectedError(
-                    "timed_out",
+                raise JobTimedOutError(
                     f"The job stopped {margin:.0f} s before the function's timeout, after "
                     f"{tally.documents} documents; split the file",
                 )
@@ -163,7 +166,7 @@ def _earlier_run(
     if status == "COMPLETED":
         return earlier
     if status == "FAILED":
-        return None if earlier.get("code") == "internal_error" else earlier
+        return None if earlier.get("code") == InternalError.code else earlier
     if status == "IN_PROGRESS":
         return (
             earlier if time.time() - epoch_seconds(earlier["started_at"]) < job_timeout_s else None
@@ -175,8 +178,7 @@ def _check_size(size: int, seconds: float) -> None:
     """Raise ``file_too_large`` for a file the job cannot read in ``seconds``."""
     limit = readable_bytes(seconds)
     if size > limit:
-        raise FileRejectedError(
-            "file_too_large",
+        raise FileTooLargeError(
             f"The file is {size} bytes; one job reads at most {limit} bytes before the "
             "function's timeout. Split it into smaller files",
         )
@@ -202,7 +204,7 @@ def _record_crash(
     it; S3 may be what failed."""
     try:
         delete_results()
-        failure = FileRejectedError("internal_error", f"The job failed: {type(exc).__name__}")
+        failure = JobCrashedError(f"The job failed: {type(exc).__name__}")
         record("FAILED", failure)
     except Exception:
         logger.exception("Could not record the failure")

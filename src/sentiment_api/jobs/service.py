@@ -1,8 +1,7 @@
 """The jobs API's logic: create a job, and tell its status (with the timeout rule) to its owner.
 
-No HTTP and no pydantic here (the handler, ``handlers/jobs_api.py``, parses and answers), no
-TextBlob (the jobs API never analyses), and S3 only through
-:class:`~sentiment_api.storage.JobStore`.
+No HTTP and no pydantic here (:mod:`.routes` parses and answers), no engine (the jobs API
+never analyses), and S3 only through :class:`.storage.JobStore`.
 
 Ownership: a job's record keeps the API key id of the request that created it
 (``requestContext.identity.apiKeyId``, which API Gateway sets when the method requires a key:
@@ -19,16 +18,19 @@ import re
 import time
 from typing import Any
 
-from sentiment_api import storage
 from sentiment_api.errors import (
     ApiKeyRequiredError,
     InvalidFilenameError,
     JobNotFoundError,
+    JobNotRunError,
+    JobTimedOutError,
+    UnsupportedFormatError,
     UploadTooLargeError,
 )
-from sentiment_api.formats import CONTENT_TYPES, FileRejectedError, file_format
+from sentiment_api.jobs import storage
+from sentiment_api.jobs.formats import CONTENT_TYPES, file_format
 from sentiment_api.jobs.settings import MAX_EVENT_AGE_S, MIN_BYTES_PER_S, JobSettings
-from sentiment_api.timestamps import epoch_seconds, iso_utc
+from sentiment_api.jobs.timestamps import epoch_seconds, iso_utc
 
 UPLOAD_EXPIRY_S = 900
 """How long the upload URL works: 15 minutes."""
@@ -163,7 +165,7 @@ def job_status(
         summary = {
             **summary,
             "status": status,
-            "code": "timed_out",
+            "code": JobTimedOutError.code,
             "reason": (
                 f"The job did not finish within the function's {settings.job_timeout_s} s timeout"
             ),
@@ -188,7 +190,7 @@ def _before_the_run(
         return "QUEUED", None
     return "FAILED", {
         "status": "FAILED",
-        "code": "not_run",
+        "code": JobNotRunError.code,
         "reason": (
             f"The job did not start within {MAX_EVENT_AGE_S // 3600} hours of the upload (the "
             "job function was busy); its event went to the on-failure queue. Create a new job"
@@ -209,7 +211,7 @@ def _size_cap_source(settings: JobSettings) -> str:
 def _format_of(filename: str) -> str:
     fmt = None
     if _FILENAME.fullmatch(filename) and ".." not in filename:
-        with contextlib.suppress(FileRejectedError):
+        with contextlib.suppress(UnsupportedFormatError):
             fmt = file_format(filename)
     if fmt is None:
         raise InvalidFilenameError(

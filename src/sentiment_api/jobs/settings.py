@@ -12,7 +12,7 @@ DEFAULT_MAX_UPLOAD_BYTES = 100_000_000
 
 MIN_BYTES_PER_S = 200_000
 """The input rate a job can count on, in bytes per second: the worst case, not the average.
-Measured by running :func:`~sentiment_api.files.analyse_stream` in process on the slowest text
+Measured by running :func:`~sentiment_api.jobs.files.analyse_stream` in process on the slowest text
 found (lines of 5,000 code points of ``":)! "``, ``sentences`` and ``explain`` on) and on the
 shared review sentences: the worst case reads about a seventh of the sentences' bytes per
 second; applied to the 1.5 MB/s that ``make bench`` measured for the sentences through the job

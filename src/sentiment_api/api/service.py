@@ -1,6 +1,6 @@
-"""The analysis service behind the HTTP API: which texts it accepts, the deployment's defaults,
-the batch rules, and the ``Analyses`` metric. Shared by the API's fast path and its router; no
-pydantic, no Powertools event handler, no HTTP.
+"""The sentiment API's logic: which texts it accepts, the deployment's defaults, the batch
+rules, and the ``Analyses`` metric. Shared by the API's fast path and its router; no pydantic,
+no Powertools event handler, no HTTP.
 """
 
 from __future__ import annotations
@@ -11,11 +11,17 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from sentiment_api.analysis import analyse
-from sentiment_api.error_answers import rejection_for
-from sentiment_api.errors import NoTextError, TextTooLongError, TooManyTextsError
+from sentiment_api.errors import (
+    DomainError,
+    InvalidTypeError,
+    LoneSurrogateError,
+    NoTextError,
+    TextTooLongError,
+    TooManyTextsError,
+)
 from sentiment_api.observability import metrics
 from sentiment_api.settings import get_settings
-from sentiment_api.surrogates import has_lone_surrogate
+from sentiment_api.text import check_text, check_unicode
 
 
 def accepted_text(text: str | None) -> str:
@@ -25,12 +31,7 @@ def accepted_text(text: str | None) -> str:
         NoTextError: ``text`` is None, empty or whitespace only (400).
         TextTooLongError: ``text`` has more code points than the deployment's cap (413).
     """
-    if text is None or not text.strip():
-        raise NoTextError
-    limit = get_settings().max_text_length
-    if len(text) > limit:
-        raise TextTooLongError(len(text), limit)
-    return text
+    return check_text(text, get_settings().max_text_length)
 
 
 def threshold(requested: float | None) -> float:
@@ -79,17 +80,8 @@ def analysed(
     return fields
 
 
-class BadItemError(Exception):
-    """A batch item that is not a string of Unicode.
-
-    Attributes:
-        code: ``invalid_type`` or ``lone_surrogate``.
-    """
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
+BATCH_ITEM_ERRORS = (NoTextError, TextTooLongError, InvalidTypeError, LoneSurrogateError)
+"""The errors a batch item may get (a test holds the response model's codes to theirs)."""
 
 _KINDS = {
     bool: "a boolean",
@@ -104,17 +96,14 @@ def batch_text(item: Any) -> str | None:
     """The text of a batch item, by the rules ``AnalyseRequest`` applies to ``text``.
 
     Raises:
-        BadItemError: the item is not a string or null, or holds a lone surrogate.
+        InvalidTypeError: the item is not a string or null.
+        LoneSurrogateError: the item holds a lone surrogate.
     """
-    if item is None or type(item) is str:
-        if item is not None and has_lone_surrogate(item):
-            raise BadItemError(
-                "lone_surrogate", "The text contains a lone UTF-16 surrogate, which is not Unicode"
-            )
-        return item
-    raise BadItemError(
-        "invalid_type", f"The item is {_KINDS.get(type(item), 'not a string')}, not a string"
-    )
+    if item is None:
+        return None
+    if type(item) is str:
+        return check_unicode(item)
+    raise InvalidTypeError(f"The item is {_KINDS.get(type(item), 'not a string')}, not a string")
 
 
 def analyse_batch(
@@ -146,13 +135,8 @@ def analyse_batch(
     for index, item in enumerate(texts):
         try:
             text = accepted_text(batch_text(item))
-        except (NoTextError, TextTooLongError) as exc:
-            # The code and message POST /analyse would answer for this text alone
-            rejection = rejection_for(exc)
-            errors.append({"index": index, "error": rejection.message, "code": rejection.code})
-            continue
-        except BadItemError as exc:
-            errors.append({"index": index, "error": str(exc), "code": exc.code})
+        except DomainError as exc:  # what POST /analyse would answer for this text alone
+            errors.append({"index": index, **exc.fields()})
             continue
         result = analyse(
             text,

@@ -1,15 +1,14 @@
 """Exception handlers shared by the Powertools resolvers of both HTTP functions (the sentiment
 API and the jobs API): every error answer comes from the table of
-:mod:`sentiment_api.error_answers`, in one JSON shape
-(:class:`~sentiment_api.models.ErrorResponse`), logged and counted in the ``RejectedRequests``
-metric by ``code``.
+:mod:`sentiment_api.http.errors`, in one JSON shape
+(:class:`~sentiment_api.http.models.ErrorResponse`), logged and counted in the
+``RejectedRequests`` metric by ``code``.
 """
 
 from __future__ import annotations
 
 import binascii
 from collections.abc import Mapping
-from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -19,12 +18,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
-from sentiment_api.error_answers import (
-    ERROR_TABLE,
-    Rejection,
-    count_rejection,
-    rejection_for,
-)
 from sentiment_api.errors import (
     InternalError,
     InvalidBodyEncodingError,
@@ -34,6 +27,7 @@ from sentiment_api.errors import (
     PathNotFoundError,
     UnsupportedMediaTypeError,
 )
+from sentiment_api.http.errors import STATUS, count_rejection, rejection_for
 from sentiment_api.observability import logger
 
 MAX_ERROR_DETAILS = 10
@@ -44,22 +38,7 @@ ErrorAnswer = Response[dict[str, Any]]
 
 def answer(exc: Exception) -> ErrorAnswer:
     """The routed answer to ``exc``, from the table; logged and counted."""
-    return _response(rejection_for(exc))
-
-
-def error_response(
-    status: HTTPStatus,
-    code: str,
-    message: str,
-    *,
-    headers: dict[str, str] | None = None,
-) -> ErrorAnswer:
-    """A ``{"error": message, "code": code}`` answer with ``status``, logged and counted: for
-    an answer the table has no exception for."""
-    return _response(Rejection(status, code, message, headers))
-
-
-def _response(rejection: Rejection) -> ErrorAnswer:
+    rejection = rejection_for(exc)
     count_rejection(rejection)
     return Response(
         status_code=rejection.status,
@@ -76,7 +55,7 @@ def install_error_handlers(
 ) -> None:
     """Give ``app`` the answers every route shares, each from the table:
 
-    - every exception of :data:`~sentiment_api.error_answers.ERROR_TABLE`;
+    - every error of :data:`~sentiment_api.http.errors.STATUS`;
     - 400 ``invalid_body_encoding`` (bad base64, not UTF-8) and ``invalid_json``;
     - 415 ``unsupported_media_type`` for a body Powertools cannot parse as JSON;
     - 422 ``validation_error`` with ``details`` (at most :data:`MAX_ERROR_DETAILS`);
@@ -87,7 +66,7 @@ def install_error_handlers(
     - 500 ``internal_error`` for anything unexpected, its traceback logged and not returned.
     """
 
-    @app.exception_handler(list(ERROR_TABLE))
+    @app.exception_handler(list(STATUS))
     def _domain_error(exc: Exception) -> ErrorAnswer:
         return answer(exc)
 

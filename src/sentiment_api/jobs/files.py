@@ -1,5 +1,5 @@
-"""Analyse a whole file of documents, as a stream: the engine of the S3 sentiment job
-(``handlers/jobs.py``) and of ``python -m sentiment_api analyse-file``.
+"""Analyse a whole file of documents, as a stream: the core of the S3 sentiment job
+(:mod:`.runner`) and of ``python -m sentiment_api analyse-file``.
 
 No AWS and no Powertools here: a binary stream comes in, JSON Lines go out, and a summary comes
 back. Every document goes through the same pure :func:`~sentiment_api.analysis.analyse` as
@@ -36,15 +36,24 @@ from dataclasses import dataclass, field
 from typing import IO, Any, BinaryIO
 
 from sentiment_api.analysis import analyse
-from sentiment_api.errors import TextTooLongError
-
-# Re-exported: the format rule lives in the light formats module, which the jobs API uses.
-from sentiment_api.formats import CONTENT_TYPES as CONTENT_TYPES
-from sentiment_api.formats import FORMATS as FORMATS
-from sentiment_api.formats import FileRejectedError as FileRejectedError
-from sentiment_api.formats import file_format as file_format
-from sentiment_api.surrogates import has_lone_surrogate
-from sentiment_api.timestamps import iso_utc
+from sentiment_api.errors import (
+    CsvLineTooLongError,
+    DomainError,
+    EmptyFileError,
+    FileRejectedError,
+    InvalidJsonError,
+    InvalidTypeError,
+    LineTooLongError,
+    LoneSurrogateError,
+    MalformedCsvError,
+    MissingTextColumnError,
+    MissingTextError,
+    NoTextError,
+    NotUtf8Error,
+    TextTooLongError,
+)
+from sentiment_api.jobs.timestamps import iso_utc
+from sentiment_api.text import check_text, check_unicode, has_lone_surrogate
 
 MAX_LINE_BYTES = 1 << 20
 """The longest line read, in bytes (1 MiB): what bounds memory per document. A longer line is
@@ -113,10 +122,9 @@ def analyse_stream(
         source: the file's bytes; anything with ``readline(limit)`` (a buffered binary file).
         sink: where the JSON Lines go (text, UTF-8), in input order, one per document:
             ``{"line": n, ...the POST /analyse fields, "meta"?}`` or
-            ``{"line": n, "error": message, "code": code, "meta"?}``. The codes are
-            ``no_text``, ``text_too_long``, ``lone_surrogate``, ``invalid_type`` (as in
-            the API), ``invalid_json``, ``missing_text`` and ``line_too_long``.
-        fmt: ``txt``, ``csv`` or ``jsonl`` (see :func:`file_format`).
+            ``{"line": n, "error": message, "code": code, "meta"?}``, the error being one of
+            :data:`LINE_ERRORS`.
+        fmt: ``txt``, ``csv`` or ``jsonl`` (see :func:`~sentiment_api.jobs.formats.file_format`).
         options: the job's options.
         tally: counts to add to (a new one if None); on an exception, it holds what was read.
         progress: called with the bytes read since its last call, for a progress bar.
@@ -125,8 +133,10 @@ def analyse_stream(
         The tally of the run.
 
     Raises:
-        FileRejectedError: the file is not UTF-8, or a ``.csv`` has no header, no such column,
-            a line over :data:`MAX_LINE_BYTES` or a malformed record.
+        NotUtf8Error: the file is not UTF-8.
+        EmptyFileError, MissingTextColumnError, CsvLineTooLongError, MalformedCsvError: a
+            ``.csv`` has no header, no such column, a line over :data:`MAX_LINE_BYTES` or a
+            malformed record.
     """
     tally = Tally() if tally is None else tally
     lines = _decoded_lines(source, progress)
@@ -136,10 +146,12 @@ def analyse_stream(
         tally.documents += 1
         record: dict[str, Any] = {"line": tally.documents}
         if error is None:
-            error = _text_error(text, options.max_text_length)
+            try:
+                text = check_unicode(check_text(text, options.max_text_length))
+            except DomainError as exc:
+                error = exc
         if error is None:
-            # _text_error answers "no_text" for a None text, so text is a str here.
-            assert text is not None
+            assert text is not None  # check_text let it through
             result = analyse(
                 text,
                 engine=options.engine,
@@ -151,10 +163,8 @@ def analyse_stream(
             tally.results[result.sentiment] += 1
             tally.score_sum += result.sentiment_score
         else:
-            code, message = error
-            record["error"] = message
-            record["code"] = code
-            tally.errors[code] += 1
+            record.update(error.fields())
+            tally.errors[error.code] += 1
         if meta:
             record["meta"] = meta
         line = json.dumps(record, ensure_ascii=False)
@@ -217,8 +227,18 @@ def summary(
 
 # ---- reading ---------------------------------------------------------------------------------
 
-_Error = tuple[str, str]
-_Document = tuple[str | None, dict[str, Any] | None, _Error | None]
+LINE_ERRORS = (
+    NoTextError,
+    TextTooLongError,
+    LoneSurrogateError,
+    InvalidTypeError,
+    InvalidJsonError,
+    MissingTextError,
+    LineTooLongError,
+)
+"""The errors a document (an output line) may get."""
+
+_Document = tuple[str | None, dict[str, Any] | None, DomainError | None]
 _TOO_LONG = object()
 """Stands for a line over :data:`MAX_LINE_BYTES`, which is skipped, not read."""
 
@@ -249,34 +269,23 @@ def _decoded_lines(
         try:
             yield raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise FileRejectedError(
-                "not_utf8",
+            raise NotUtf8Error(
                 f"The file is not UTF-8: line {number} has an invalid byte at position "
                 f"{exc.start + 1}",
             ) from None
 
 
-def _text_error(text: str | None, limit: int) -> _Error | None:
-    """The API's rules for a text, as an error line's ``(code, message)``; None if it is fine."""
-    if text is None or not text.strip():
-        return "no_text", "No text provided"
-    if len(text) > limit:
-        return "text_too_long", str(TextTooLongError(len(text), limit))
-    if has_lone_surrogate(text):
-        return "lone_surrogate", "The text contains a lone UTF-16 surrogate, which is not Unicode"
-    return None
-
-
 def _txt_documents(lines: Iterator[str | object], options: JobOptions) -> Iterator[_Document]:
     for line in lines:
         if not isinstance(line, str):
+            limit = options.max_text_length
             yield (
                 None,
                 None,
-                (
-                    "text_too_long",
-                    f"Text is over {MAX_LINE_BYTES} bytes long; the limit is "
-                    f"{options.max_text_length} characters",
+                TextTooLongError(
+                    None,
+                    limit,
+                    f"Text is over {MAX_LINE_BYTES} bytes long; the limit is {limit} characters",
                 ),
             )
         else:
@@ -286,15 +295,15 @@ def _txt_documents(lines: Iterator[str | object], options: JobOptions) -> Iterat
 def _jsonl_documents(lines: Iterator[str | object], options: JobOptions) -> Iterator[_Document]:
     for line in lines:
         if not isinstance(line, str):
-            yield None, None, ("line_too_long", f"The line is longer than {MAX_LINE_BYTES} bytes")
+            yield None, None, LineTooLongError(f"The line is longer than {MAX_LINE_BYTES} bytes")
         elif not line.strip():
-            yield None, None, ("no_text", "The line is empty")
+            yield None, None, NoTextError("The line is empty")
         elif not isinstance(value := _json_object(line), dict):
-            yield None, None, ("invalid_json", "The line is not a JSON object")
+            yield None, None, InvalidJsonError("The line is not a JSON object")
         elif "text" not in value:
-            yield None, value, ("missing_text", 'The line has no "text" field')
+            yield None, value, MissingTextError()
         elif not isinstance(text := value.pop("text"), str | None):
-            yield None, value, ("invalid_type", 'The line\'s "text" is not a string')
+            yield None, value, InvalidTypeError('The line\'s "text" is not a string')
         else:
             yield text, value, None
 
@@ -323,9 +332,7 @@ def _csv_documents(lines: Iterator[str | object], options: JobOptions) -> Iterat
     def physical() -> Iterator[str]:
         for number, line in enumerate(lines, start=1):
             if not isinstance(line, str):
-                raise FileRejectedError(
-                    "line_too_long", f"Line {number} is longer than {MAX_LINE_BYTES} bytes"
-                )
+                raise CsvLineTooLongError(f"Line {number} is longer than {MAX_LINE_BYTES} bytes")
             yield line + "\n"
 
     reader = csv.reader(physical(), strict=False)
@@ -334,12 +341,11 @@ def _csv_documents(lines: Iterator[str | object], options: JobOptions) -> Iterat
         while header == []:  # blank lines before the header
             header = next(reader, None)
         if header is None:
-            raise FileRejectedError("empty_file", "The file is empty; a .csv needs a header row")
+            raise EmptyFileError("The file is empty; a .csv needs a header row")
         names = [name.strip() for name in header]
         if options.text_column not in names:
             shown = ", ".join(repr(name) for name in names[:20])
-            raise FileRejectedError(
-                "missing_text_column",
+            raise MissingTextColumnError(
                 f"The header has no column {options.text_column!r}; it has {shown}"
                 + (f" and {len(names) - 20} more" if len(names) > 20 else ""),
             )
@@ -350,13 +356,11 @@ def _csv_documents(lines: Iterator[str | object], options: JobOptions) -> Iterat
             meta = {name: value for name, value in zip(names, row, strict=False)}
             meta.pop(options.text_column, None)
             if column >= len(row):
-                yield None, meta, ("missing_text", f"The record has no {options.text_column!r}")
+                yield None, meta, MissingTextError(f"The record has no {options.text_column!r}")
             else:
                 yield row[column], meta, None
     except csv.Error as exc:
-        raise FileRejectedError(
-            "malformed_csv", f"Malformed CSV at line {reader.line_num}: {exc}"
-        ) from None
+        raise MalformedCsvError(f"Malformed CSV at line {reader.line_num}: {exc}") from None
 
 
 csv.field_size_limit(MAX_LINE_BYTES)

@@ -8,7 +8,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from sentiment_api.surrogates import has_lone_surrogate
+from sentiment_api.engines import EngineName
+from sentiment_api.text import has_lone_surrogate
 
 
 def _is_none(value: object) -> bool:
@@ -17,9 +18,6 @@ def _is_none(value: object) -> bool:
 
 OMITTED_IF_NONE = {"exclude_if": _is_none}
 """Optional response fields appear only when requested, never as null."""
-
-EngineName = Literal["textblob", "model"]
-"""The analysis engines (``analysis.ENGINES``)."""
 
 _TEXT_RULES = (
     "Length is counted in Unicode code points and capped (default 5,000; env MAX_TEXT_LENGTH)."

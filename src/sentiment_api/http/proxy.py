@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sentiment_api.errors import BodyTooLargeError, UnsupportedMediaTypeError
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+    from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 
 LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024
 """Lambda's limit on a synchronous invocation's response payload, in bytes (6 MB; AWS Lambda
@@ -85,11 +85,11 @@ def screen_post_body(event: dict[str, Any], limit: int) -> dict[str, Any]:
     return event  # no Content-Type: taken as JSON
 
 
-def base_path(app: ApiGatewayResolver) -> str:
+def base_path(app: BaseRouter) -> str:
     """The stage prefix of the current request's URL: ``"/<stage>"`` when the stage prefixes
     the path (an execute-api URL), ``""`` otherwise (a custom domain, ``sam local``).
 
     Powertools' own rule for its Swagger route; its method is private, so it is called here
     only, where an upgrade that changes it breaks one place.
     """
-    return app._get_base_path()
+    return app._get_base_path()  # type: ignore[attr-defined,no-any-return]

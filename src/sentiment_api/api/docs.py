@@ -16,7 +16,6 @@ from aws_lambda_powertools.event_handler.openapi.models import Server
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from sentiment_api import __version__
-from sentiment_api.error_answers import rejection_for
 from sentiment_api.errors import (
     BodyTooLargeError,
     InvalidBodyEncodingError,
@@ -26,8 +25,9 @@ from sentiment_api.errors import (
     ResponseTooLargeError,
     UnsupportedMediaTypeError,
 )
-from sentiment_api.models import ErrorResponse
-from sentiment_api.web import LAMBDA_RESPONSE_LIMIT, base_path
+from sentiment_api.http.errors import rejection_for
+from sentiment_api.http.models import ErrorResponse
+from sentiment_api.http.proxy import LAMBDA_RESPONSE_LIMIT, base_path
 
 OPENAPI_INFO: dict[str, Any] = {
     "title": "Sentiment API",

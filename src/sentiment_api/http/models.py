@@ -1,5 +1,5 @@
 """The body of every error answer of both HTTP functions (pydantic v2), for the OpenAPI
-document; the answers themselves come from :mod:`sentiment_api.error_answers`."""
+document; the answers themselves come from :mod:`sentiment_api.http.errors`."""
 
 from __future__ import annotations
 

@@ -12,10 +12,9 @@ Keys (one bucket, three prefixes, each function's IAM policy scoped to the ones 
 - ``jobs/<job id>.json``: the job record the jobs API writes at ``POST /jobs`` (file name and
   options), which the sentiment job reads.
 
-Only the job functions (:mod:`sentiment_api.handlers.jobs`, :mod:`sentiment_api.handlers.jobs_api`
-and the :mod:`sentiment_api.jobs` package) import this module; the sentiment API function never
-imports boto3. The store takes a client the caller made (the handler module, once per execution
-environment; the tests, a moto one) and never creates one.
+Only the job functions import this module; the sentiment API function never imports boto3.
+The store takes a client the caller made (the handler module, once per execution environment;
+the tests, a moto one) and never creates one.
 """
 
 from __future__ import annotations
@@ -24,6 +23,8 @@ import json
 import re
 import uuid
 from typing import Any, BinaryIO
+
+from sentiment_api.errors import InputMissingError
 
 INPUT_PREFIX = "input/"
 OUTPUT_PREFIX = "output/"
@@ -93,10 +94,6 @@ def put_json(s3: Any, bucket: str, key: str, value: dict[str, Any]) -> None:
     )
 
 
-class InputMissingError(Exception):
-    """The input object is not (or no longer) in the bucket."""
-
-
 class JobStore:
     """The job bucket, as the job functions use it: job records, summaries, inputs, results
     and presigned URLs. Keys follow the layout above.
@@ -143,7 +140,7 @@ class JobStore:
         try:
             obj = self.s3.get_object(Bucket=self.bucket, Key=key)
         except self.s3.exceptions.NoSuchKey:
-            raise InputMissingError(key) from None
+            raise InputMissingError from None
         return obj["Body"], obj["ContentLength"], obj["ETag"].strip('"')
 
     def head_input(self, key: str) -> dict[str, Any] | None:

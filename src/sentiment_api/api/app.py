@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from sentiment_api.error_handlers import install_error_handlers
+from sentiment_api.api import routes
+from sentiment_api.api.docs import META_PATHS, install_docs
 from sentiment_api.errors import NoTextError
-from sentiment_api.routes import analyse
-from sentiment_api.routes.docs import META_PATHS, install_docs
-from sentiment_api.web import json_loads
+from sentiment_api.http.exception_handlers import install_error_handlers
+from sentiment_api.http.proxy import json_loads
 
-ALLOWED_METHODS = {**analyse.ALLOWED_METHODS, **META_PATHS}
+ALLOWED_METHODS = {**routes.ALLOWED_METHODS, **META_PATHS}
 """The methods of every path the resolver serves; a test holds it to the template's events."""
 
 app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=json_loads)
 """Resolves every request the fast path of the entry point does not take."""
-app.include_router(analyse.router)
+app.include_router(routes.router)
 install_docs(app)
 install_error_handlers(app, ALLOWED_METHODS, missing_body=NoTextError())

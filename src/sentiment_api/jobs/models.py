@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sentiment_api.models.api import OMITTED_IF_NONE, AnalyseOptions
+from sentiment_api.api.models import OMITTED_IF_NONE, AnalyseOptions
 
 JobStatus = Literal["WAITING_FOR_UPLOAD", "QUEUED", "IN_PROGRESS", "COMPLETED", "FAILED"]
 """``QUEUED``: uploaded, waiting for the job function (docs/jobs.md, "Jobs over HTTPS")."""

@@ -1,6 +1,6 @@
 """The sentiment API's own routes, as a Powertools ``Router`` that :mod:`.app` includes:
 ``GET /`` (health), ``POST /analyse`` and ``POST /analyse/batch``. Every error they raise is
-answered from the error table (see :mod:`.errors`)."""
+answered from the error table (:mod:`sentiment_api.http.errors`)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from sentiment_api import __version__, service
-from sentiment_api.errors import TextTooLongError, TooManyTextsError
-from sentiment_api.models import (
+from sentiment_api import __version__
+from sentiment_api.api import service
+from sentiment_api.api.docs import post_responses
+from sentiment_api.api.models import (
     AnalyseRequest,
     AnalyseResponse,
     BatchItemError,
@@ -20,7 +21,7 @@ from sentiment_api.models import (
     BatchResponse,
     HealthResponse,
 )
-from sentiment_api.routes.docs import post_responses
+from sentiment_api.errors import TextTooLongError, TooManyTextsError
 from sentiment_api.settings import get_settings
 
 ALLOWED_METHODS = {

@@ -1,4 +1,4 @@
-"""The ``model`` engine's scorer: a TF-IDF + logistic regression model, in the standard library.
+"""The ``model`` engine: a TF-IDF + logistic regression model, scored in the standard library.
 
 The model is trained offline with scikit-learn (``make train``, ``tools/train_model.py``) and
 exported to ``data/sentiment_model.json``; this module loads that file once, at import, and
@@ -27,9 +27,12 @@ import json
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from sentiment_api.engines.base import Contribution, Verdict
 
 MODEL_PATH = Path(__file__).with_name("data") / "sentiment_model.json"
 """The exported model: compact JSON written by ``make train``."""
@@ -148,4 +151,44 @@ def load_model(path: Path = MODEL_PATH) -> TfidfLogisticModel:
 
 
 MODEL = load_model()
-"""The packaged model, loaded at import (the Lambda init phase), not on the first request."""
+"""The packaged model, loaded when the engine is (:func:`sentiment_api.engines.get_engine`)."""
+
+EXPLAIN_TOP_N = 10
+"""How many n-grams ``explain`` lists: the largest contributions."""
+
+
+class TfidfEngine:
+    """:data:`MODEL` as an :class:`~sentiment_api.engines.base.Engine`: score =
+    ``2·p(positive) - 1``, ``probabilities = {"positive": p, "negative": 1 - p}``, no
+    subjectivity; ``explain`` gives the :data:`EXPLAIN_TOP_N` n-grams with the largest
+    ``|w_i x x_i|``. Time and memory are linear in the text's length.
+
+    A text with none of the model's n-grams gets p = 0.5 (score 0): without a single known
+    n-gram the logit is the intercept alone, which says only how the training classes were
+    balanced, not anything about the text (an emoji, a number or a sentence in French would
+    all come back negative). As TextBlob scores 0 when it finds no lexicon word, the model then
+    abstains.
+    """
+
+    evidence: Literal["contributions"] = "contributions"
+
+    def score(self, texts: Sequence[str]) -> list[Verdict]:
+        """One verdict per text; its ``detail`` is the :class:`ModelScore`."""
+        verdicts = []
+        for text in texts:
+            scored = MODEL.score(text)
+            p = scored.probability if scored.features else 0.5
+            verdicts.append(
+                Verdict(2.0 * p - 1.0, None, {"positive": p, "negative": 1.0 - p}, scored)
+            )
+        return verdicts
+
+    def explain(self, verdict: Verdict) -> tuple[Contribution, ...]:
+        """The verdict's largest contributions, largest absolute value first."""
+        return tuple(
+            Contribution(ngram, share)
+            for ngram, share in MODEL.contributions(verdict.detail)[:EXPLAIN_TOP_N]
+        )
+
+
+ENGINE = TfidfEngine()
