@@ -19,10 +19,13 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote_plus
 
-REGION = "eu-west-1"
+if TYPE_CHECKING:
+    from mypy_boto3_s3.type_defs import ServerSideEncryptionRuleTypeDef
+
+REGION: Final = "eu-west-1"  # Final: a literal, as boto3's LocationConstraint wants
 os.environ.update(
     {
         "AWS_DEFAULT_REGION": REGION,
@@ -42,10 +45,12 @@ from samcli.yamlhelper import yaml_parse  # noqa: E402
 
 from sentiment_api.analysis import analyse  # noqa: E402
 from sentiment_api.evaluate import load_labelled_sentences  # noqa: E402
-from sentiment_api.handlers import jobs, jobs_api  # noqa: E402
+from sentiment_api.handlers import jobs as jobs  # noqa: E402
+from sentiment_api.handlers import jobs_api as jobs_api  # noqa: E402
 from sentiment_api.jobs.settings import get_job_settings  # noqa: E402
 from support import DATA, ROOT, FakeLambdaContext  # noqa: E402
 
+# ``jobs as jobs``, ``jobs_api as jobs_api``: re-exported; the tests import them from here.
 patch_client(jobs.s3)
 patch_client(jobs_api.s3)
 
@@ -79,7 +84,8 @@ def resource_path(resource: Any) -> str:
         return sub.removeprefix("${JobBucket.Arn}/")
     # The bucket's name spelled out (no !Ref, to avoid a circular dependency): it must be the
     # bucket's own pattern, with the same variables.
-    arn, variables = sub[0], dict(sub[1])
+    arn: str = sub[0]
+    variables = dict(sub[1])
     pattern, bucket_variables = bucket_name_pattern()
     assert variables == bucket_variables, resource
     prefix = "arn:${AWS::Partition}:s3:::" + pattern
@@ -145,7 +151,7 @@ def mocked_job_bucket() -> Iterator[str]:
         s3 = jobs.s3
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
         # CloudFormation's ServerSideEncryptionByDefault is the API's Apply... one
-        rules = [
+        rules: list[ServerSideEncryptionRuleTypeDef] = [
             {"ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"]}
             for rule in properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
         ]
@@ -222,7 +228,8 @@ def get_bytes(bucket: str, key: str) -> bytes:
 
 
 def get_json(bucket: str, key: str) -> dict[str, Any]:
-    return json.loads(get_bytes(bucket, key))
+    document: dict[str, Any] = json.loads(get_bytes(bucket, key))
+    return document
 
 
 def keys_under(bucket: str, prefix: str) -> list[str]:

@@ -15,8 +15,12 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from schemathesis.checks import CheckFunction
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
@@ -65,9 +69,10 @@ JOBS_EXPECTED_STATUS = {
 }
 
 
-def load_event(name: str) -> dict:
+def load_event(name: str) -> dict[str, Any]:
     """The API Gateway proxy event in ``events/<name>``."""
-    return json.loads((EVENTS / name).read_text(encoding="utf-8"))
+    event: dict[str, Any] = json.loads((EVENTS / name).read_text(encoding="utf-8"))
+    return event
 
 
 def api_event(
@@ -77,7 +82,7 @@ def api_event(
     *,
     headers: dict[str, str] | None = None,
     base64_encoded: bool = False,
-) -> dict:
+) -> dict[str, Any]:
     """A proxy event shaped like ``events/analyse_positive.json``, with the given request.
 
     ``headers`` replace the fixture's Content-Type; ``bytes`` bodies are sent base64-encoded.
@@ -100,7 +105,7 @@ def api_event(
 
 def preflight_event(
     origin: str | None, method: str = "POST", *, path: str = "/analyse", **extra_headers: str
-) -> dict:
+) -> dict[str, Any]:
     """A CORS preflight: ``OPTIONS path`` with ``Origin`` (left out if None) and
     ``Access-Control-Request-Method``, plus ``extra_headers``."""
     event = api_event("OPTIONS", path)
@@ -121,8 +126,7 @@ class FakeLambdaContext:
     invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:SentimentFunction"
     aws_request_id: str = "52fdfc07-2182-154f-163f-5f0f9a621d72"
 
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
+    def get_remaining_time_in_millis(self) -> int:
         return 10_000
 
 
@@ -141,10 +145,13 @@ def run_python(code: str, **env: str) -> str:
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
-def wait_for_http(url: str, deadline_s: float, process: subprocess.Popen | None = None) -> None:
+def wait_for_http(
+    url: str, deadline_s: float, process: subprocess.Popen[Any] | None = None
+) -> None:
     """Poll ``url`` until it answers with any HTTP status, or fail after ``deadline_s``."""
     deadline = time.monotonic() + deadline_s
     while time.monotonic() < deadline:
@@ -160,7 +167,7 @@ def wait_for_http(url: str, deadline_s: float, process: subprocess.Popen | None 
     pytest.fail(f"{url} did not answer within {deadline_s} s")
 
 
-def stop(process: subprocess.Popen) -> None:
+def stop(process: subprocess.Popen[Any]) -> None:
     """Stop a process group politely (SAM removes its containers on SIGINT), then firmly."""
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGINT)
@@ -195,7 +202,7 @@ def assert_clean_error(status, headers, body, *, code=None):
         assert leak not in raw
 
 
-def emf_documents(stdout: str) -> list[dict]:
+def emf_documents(stdout: str) -> list[dict[str, Any]]:
     """The CloudWatch embedded-metric-format records among printed lines."""
     return [doc for doc in map(json.loads, filter(None, stdout.splitlines())) if "_aws" in doc]
 
@@ -244,7 +251,7 @@ def wsgi_app(handler):
     return app
 
 
-def schemathesis_checks() -> list:
+def schemathesis_checks() -> list[CheckFunction]:
     """The Schemathesis checks every run of it here applies, in-process and over HTTP."""
     from schemathesis.checks import (
         content_type_conformance,

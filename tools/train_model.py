@@ -34,8 +34,15 @@ import sys
 import tarfile
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+    from sklearn.pipeline import Pipeline  # untyped: Any to mypy
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data" / "sentiment-labelled-sentences"
@@ -73,6 +80,9 @@ predict_proba still equals the scorer's (they hold the same numbers)."""
 MAX_MODEL_BYTES = 500_000
 """The model file's size budget (it is read and parsed at every cold start)."""
 
+Predict = Callable[[list[str]], Iterable[int]]
+"""A classifier of texts: 1 positive, 0 negative (-1 neutral, from the shipped engine)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Rated:
@@ -109,17 +119,24 @@ def read_corpus(sdist: Path) -> list[Rated]:
     order. Lines are ``id<TAB>mean<TAB>text`` (the data set's ``_README_.txt``), UTF-8, CRLF.
     """
     with tarfile.open(sdist) as outer:
-        inner_bytes = outer.extractfile(INNER).read()
+        inner_bytes = member_bytes(outer, INNER)
     rows = []
     with tarfile.open(fileobj=io.BytesIO(inner_bytes)) as inner:
         for domain, member in DOMAINS.items():
-            text = inner.extractfile(member).read().decode("utf-8-sig")
+            text = member_bytes(inner, member).decode("utf-8-sig")
             for line in text.splitlines():
                 if not line.strip():
                     continue
                 ident, mean, sentence = line.split("\t", 2)
                 rows.append(Rated(domain, ident, float(mean), sentence.strip()))
     return rows
+
+
+def member_bytes(archive: tarfile.TarFile, name: str) -> bytes:
+    """The content of the file ``name`` in ``archive``."""
+    file = archive.extractfile(name)
+    assert file is not None, f"{name} is not a regular file"
+    return file.read()
 
 
 def normalise(text: str) -> str:
@@ -177,7 +194,7 @@ def labelled(rows: list[Rated], band: float) -> tuple[list[str], list[int]]:
     return [row.text for row in kept], [1 if row.mean > 0 else 0 for row in kept]
 
 
-def build_pipeline(params: dict):
+def build_pipeline(params: dict[str, Any]) -> Pipeline:
     """The scikit-learn pipeline for ``params`` (``C``, ``min_df``, ``sublinear_tf``,
     ``max_features``, ``class_weight``); word 1-2-grams, lowercase, default token pattern."""
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -201,14 +218,14 @@ def build_pipeline(params: dict):
     )
 
 
-def fit_final(parts: dict[str, list[Rated]], params: dict):
+def fit_final(parts: dict[str, list[Rated]], params: dict[str, Any]) -> Pipeline:
     """The exported pipeline: ``params`` fitted on train + validation with its label band, its
     numbers then rounded (:func:`round_weights`)."""
     texts, labels = labelled(parts["train"] + parts["validation"], params["band"])
     return round_weights(build_pipeline(params).fit(texts, labels))
 
 
-def round_weights(pipeline):
+def round_weights(pipeline: Pipeline) -> Pipeline:
     """Round the fitted pipeline's idf, coefficients and intercept, in place, to
     :data:`SIGNIFICANT_DIGITS` significant digits; returns the pipeline.
 
@@ -219,7 +236,7 @@ def round_weights(pipeline):
     """
     import numpy as np
 
-    def rounded(values):
+    def rounded(values: NDArray[np.float64]) -> NDArray[np.float64]:
         return np.array([float(f"{value:.{SIGNIFICANT_DIGITS}g}") for value in values.ravel()])
 
     vectorizer, classifier = pipeline[0], pipeline[1]
@@ -229,7 +246,7 @@ def round_weights(pipeline):
     return pipeline
 
 
-def export(pipeline, params: dict, record: dict) -> bytes:
+def export(pipeline: Pipeline, params: dict[str, Any], record: dict[str, Any]) -> bytes:
     """The model file's bytes: compact JSON, sorted keys, floats as ``repr`` (exact)."""
     vectorizer, classifier = pipeline[0], pipeline[1]
     assert list(classifier.classes_) == [0, 1]
@@ -259,7 +276,7 @@ def export(pipeline, params: dict, record: dict) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
-def prepare() -> tuple[dict[str, list[Rated]], dict]:
+def prepare() -> tuple[dict[str, list[Rated]], dict[str, Any]]:
     """Fetch, read, deduplicate and split the corpus; also the counts for the model card."""
     corpus = read_corpus(fetch_sdist())
     shared = shared_sentences()
@@ -276,14 +293,16 @@ def prepare() -> tuple[dict[str, list[Rated]], dict]:
     return parts, record
 
 
-def _accuracy(predict, rows: list[Rated]) -> tuple[float, int]:
+def _accuracy(predict: Predict, rows: list[Rated]) -> tuple[float, int]:
     """Accuracy of ``predict`` (texts -> 0/1) on ``rows`` with a non-zero mean, by its sign."""
     texts, gold = labelled(rows, 0.0)
     predicted = predict(texts)
     return sum(int(p == g) for p, g in zip(predicted, gold, strict=True)) / len(gold), len(gold)
 
 
-def search(parts: dict[str, list[Rated]]) -> tuple[dict, list[tuple[float, dict]]]:
+def search(
+    parts: dict[str, list[Rated]],
+) -> tuple[dict[str, Any], list[tuple[float, dict[str, Any]]]]:
     """Every grid point fitted on train and scored on validation; the best, and all scores.
     Ties go to the earlier grid point (smaller C, smaller min_df...)."""
     results = []
@@ -300,7 +319,7 @@ def search(parts: dict[str, list[Rated]]) -> tuple[dict, list[tuple[float, dict]
     return best, results
 
 
-def report_held_out(rows: list[Rated], predict) -> None:
+def report_held_out(rows: list[Rated], predict: Predict) -> None:
     """Print the accuracy of ``predict`` (texts -> 0/1, or -1 for neutral: a miss) on the
     held-out test split, per domain and overall."""
     print("held-out test split (never seen in training or selection), non-zero mean, by sign:")
@@ -352,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     report_held_out(parts["test"], pipeline.predict)
     shared = shared_sentences()
     predicted = pipeline.predict([text for _, text, _ in shared])
-    by_file: dict[str, Counter] = {}
+    by_file: dict[str, Counter[bool]] = {}
     for (source, _, gold), p in zip(shared, predicted, strict=True):
         by_file.setdefault(source, Counter())[(p == 1) == (gold == "positive")] += 1
     print("the 3,000 shared sentences (never used to choose anything):")

@@ -1,13 +1,8 @@
-"""The one Logger and Metrics of the service; everything else imports them from here.
+"""The one Logger and Metrics of the service (names from ``POWERTOOLS_SERVICE_NAME`` and
+``POWERTOOLS_METRICS_NAMESPACE``, which the template sets).
 
-Their names and namespace come from the environment (``POWERTOOLS_SERVICE_NAME``,
-``POWERTOOLS_METRICS_NAMESPACE``), which the SAM template sets.
-
-There is no Powertools Tracer here on purpose. The API function calls nothing downstream, so
-Lambda's own X-Ray segments (``Tracing: Active`` in the template: initialization, invocation,
-overhead) already show all there is. A Tracer would add the X-Ray SDK to every cold start, and
-botocore with it once botocore is installed (aws/aws-xray-sdk-python#311), and a little to
-every invocation: README, "Observability", gives the figures.
+No Tracer here on purpose: the API function calls nothing downstream, and a Tracer would add
+the X-Ray SDK to its every cold start (the job functions have theirs, in ``jobs/tracing.py``).
 """
 
 import warnings

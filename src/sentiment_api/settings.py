@@ -15,7 +15,7 @@ DEFAULT_MAX_TEXT_LENGTH = 5_000
 per-document limits are of this order (5,000 bytes and 5,120 characters)."""
 
 MAX_TEXT_LENGTH_LIMIT = 50_000
-"""Highest cap a deployment may set: analysis is quadratic on runs of punctuation (README,
+"""Highest cap a deployment may set: analysis is quadratic on runs of punctuation (docs/api.md,
 "Limits")."""
 
 DEFAULT_MAX_BATCH_SIZE = 25
@@ -28,8 +28,8 @@ MAX_BATCH_SIZE_LIMIT = 100
 BATCH_WORK_LIMIT = 100 * 5_000**2
 """Bound on ``max_batch_size * max_text_length**2``: 100 texts of 5,000 code points, 25 of
 10,000, or 1 of 50,000. The worst text (all punctuation, every option on) takes time quadratic
-in its length, so this bounds a batch's time; README ("Limits") gives the figures measured with
-``make bench`` that keep it inside the function's timeout."""
+in its length, so this bounds a batch's time; docs/api.md ("Limits") gives the figures measured
+with ``make bench`` that keep it inside the function's timeout."""
 
 
 @dataclass(frozen=True, slots=True)

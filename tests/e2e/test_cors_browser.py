@@ -15,9 +15,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
-from test_docs_browser import browser  # noqa: F401  (the headless Chromium fixture)
 
 from support import free_port
 
@@ -65,37 +65,39 @@ def page_origin() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def cors_api(start_local_api, page_origin) -> str:
     """``sam local start-api`` with CorsAllowOrigin set to the page's origin."""
-    return start_local_api(CorsAllowOrigin=page_origin)
+    url: str = start_local_api(CorsAllowOrigin=page_origin)
+    return url
 
 
-def fetch_from(browser, origin: str, url: str, body: str) -> dict:  # noqa: F811
+def fetch_from(browser, origin: str, url: str, body: str) -> dict[str, Any]:
     browser.set_script_timeout(120)  # the first call may meet a cold container
     browser.get(origin + "/")
-    return browser.execute_async_script(FETCH, url, body)
+    result: dict[str, Any] = browser.execute_async_script(FETCH, url, body)
+    return result
 
 
-def test_a_page_of_the_allowed_origin_can_call_the_api(browser, page_origin, cors_api):  # noqa: F811
+def test_a_page_of_the_allowed_origin_can_call_the_api(browser, page_origin, cors_api):
     result = fetch_from(browser, page_origin, cors_api + "/analyse", '{"text": "I love it"}')
     assert result["ok"], result
     assert result["status"] == 200
     assert result["body"]["sentiment"] == "positive"
 
 
-def test_the_allowed_page_can_read_an_error_answer_too(browser, page_origin, cors_api):  # noqa: F811
+def test_the_allowed_page_can_read_an_error_answer_too(browser, page_origin, cors_api):
     result = fetch_from(browser, page_origin, cors_api + "/analyse", "not json")
     assert result["ok"], result
     assert result["status"] == 400
     assert set(result["body"]) >= {"error", "code"}
 
 
-def test_a_page_of_another_origin_is_refused(browser, cors_api):  # noqa: F811
+def test_a_page_of_another_origin_is_refused(browser, cors_api):
     with page_server() as other_origin:
         result = fetch_from(browser, other_origin, cors_api + "/analyse", '{"text": "x"}')
     assert not result["ok"]
     assert result["error"] == "TypeError: Failed to fetch"
 
 
-def test_with_cors_off_the_browser_refuses_the_call(browser, page_origin, local_api):  # noqa: F811
+def test_with_cors_off_the_browser_refuses_the_call(browser, page_origin, local_api):
     # local_api runs the template's defaults: CorsAllowOrigin is empty
     result = fetch_from(browser, page_origin, local_api + "/analyse", '{"text": "I love it"}')
     assert not result["ok"]

@@ -18,6 +18,7 @@ import subprocess
 import urllib.error
 import urllib.request
 from collections import Counter
+from typing import Any
 from urllib.parse import quote_plus, unquote_plus, urlsplit
 
 import pytest
@@ -41,7 +42,7 @@ OUTPUTS = (".jsonl", ".summary.json")  # output/<name> + these, for input/<name>
 
 
 @pytest.fixture(scope="module")
-def labelled() -> list[tuple[LabelledSentence, dict]]:
+def labelled() -> list[tuple[LabelledSentence, dict[str, Any]]]:
     """Every sentence of the data set, with what ``analyse()`` says of it in this process."""
     sentences = load_labelled_sentences(DATA)
     assert len(sentences) == 3000  # the whole data set: 1,000 sentences from each source

@@ -33,7 +33,8 @@ def loaded(module: str) -> dict[str, bool]:
         "JOB_BUCKET": "bucket",
         "AWS_LAMBDA_FUNCTION_NAME": "f",
     }
-    return json.loads(run_python(code, **env).splitlines()[-1])
+    loaded: dict[str, bool] = json.loads(run_python(code, **env).splitlines()[-1])
+    return loaded
 
 
 def test_the_jobs_api_loads_no_analysis_engine():

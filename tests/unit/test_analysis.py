@@ -103,7 +103,9 @@ def test_options_are_off_by_default_and_absent_from_the_dict():
     ],
 )
 def test_sentences_split_where_a_reader_would(text, sentences):
-    assert [s.text for s in analyse(text, sentences=True).sentences] == sentences
+    result = analyse(text, sentences=True)
+    assert result.sentences is not None
+    assert [s.text for s in result.sentences] == sentences
 
 
 @pytest.mark.parametrize(
@@ -117,6 +119,7 @@ def test_sentences_split_where_a_reader_would(text, sentences):
 def test_sentence_offsets_count_code_points(text):
     result = analyse(text, sentences=True)
 
+    assert result.sentences is not None
     assert len(result.sentences) >= 3
     for sentence in result.sentences:
         assert text[sentence.offset : sentence.offset + sentence.length] == sentence.text
@@ -129,6 +132,7 @@ def test_sentence_offsets_count_code_points(text):
 @settings(max_examples=300, deadline=None)
 def test_every_sentence_is_a_slice_of_the_input(text):
     result = analyse(text, sentences=True)
+    assert result.sentences is not None
 
     end = 0
     for sentence in result.sentences:
@@ -144,6 +148,7 @@ def test_every_sentence_is_a_slice_of_the_input(text):
 def test_each_sentence_is_scored_alone_and_mixed_follows_azures_rule():
     result = analyse("The food was great. The service was awful. We left.", sentences=True)
 
+    assert result.sentences is not None
     assert [s.sentiment for s in result.sentences] == ["positive", "negative", "neutral"]
     for sentence in result.sentences:
         assert sentence.sentiment_score == analyse(sentence.text).sentiment_score
@@ -168,6 +173,7 @@ def test_mixed_needs_a_positive_and_a_negative_sentence(text, mixed):
 def test_sentence_labels_use_the_documents_threshold():
     result = analyse("It is okay. It is great.", sentences=True, neutral_threshold=0.6)
 
+    assert result.sentences is not None
     assert [s.sentiment for s in result.sentences] == ["neutral", "positive"]
 
 

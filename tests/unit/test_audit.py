@@ -12,6 +12,7 @@ import pytest
 from support import ROOT
 
 _spec = importlib.util.spec_from_file_location("audit", ROOT / ".ci" / "audit.py")
+assert _spec is not None and _spec.loader is not None
 audit = importlib.util.module_from_spec(_spec)
 sys.modules["audit"] = audit  # dataclasses look their module up there
 _spec.loader.exec_module(audit)

@@ -1,1 +1,1 @@
-"""Lambda entry points. ``api`` is the HTTP API function; it calls ``analysis``."""
+"""Lambda entry points, named in template.yaml; nothing imports them."""

@@ -1,25 +1,9 @@
-"""The sentiment job function (``SentimentJobFunction``): a file put under ``input/`` in the job
-bucket is analysed, document by document, into ``output/`` (Amazon Comprehend's
-``StartSentimentDetectionJob``, as one Lambda invocation per file).
+"""The sentiment job function (``SentimentJobFunction``): each file put under ``input/`` in
+the job bucket is analysed into ``output/`` by :func:`sentiment_api.jobs.runner.run_job`, one
+invocation per file (docs/jobs.md: formats, output, failures, retries, duplicate events).
 
-For ``input/<name>`` it writes ``output/<name>.jsonl`` (one line per document, in order; see
-:func:`sentiment_api.jobs.files.analyse_stream`) and ``output/<name>.summary.json``: first with
-``status: IN_PROGRESS``, then ``COMPLETED`` or ``FAILED``. The object is read as a stream and
-the results are written to a temporary file in ``/tmp`` and uploaded from there (multipart
-above 8 MB), so memory stays bounded whatever the file's size.
-
-A file that cannot be analysed (unsupported extension, not UTF-8, a CSV without its text
-column, the object gone) ends ``FAILED`` with the reason in the summary, and any results of an
-earlier run are deleted; the invocation succeeds, so it is not retried. Any other error (S3
-unreachable, say) is logged, recorded as ``FAILED`` if S3 still answers, and raised: Lambda
-retries the asynchronous invocation once and then sends the event to the on-failure queue
-(``template.yaml``). A re-run of the same input overwrites the same keys; a second event for
-the same upload (same ETag) whose run stands is skipped
-(:func:`~sentiment_api.jobs.runner.run_job`).
-
-A thin handler: it parses the event and calls :func:`sentiment_api.jobs.runner.run_job`, which
-holds the job's logic; S3 is reached through :class:`sentiment_api.jobs.storage.JobStore`, handed
-this module's client.
+An entry point only: it parses the S3 event and hands each key, with a
+:class:`~sentiment_api.jobs.storage.JobStore` over this module's S3 client, to the runner.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ is ``*``; empty turns CORS off and nothing here adds a header. API Gateway answe
 own error answers (gateway responses); this module covers what reaches a function: its answers,
 and a preflight that ``sam local start-api`` or an ``ANY`` route passes on to it.
 
-Choices (README, "Security"): with one exact origin, ``Access-Control-Allow-Origin`` names it
+Choices (docs/security.md, "CORS"): with one exact origin, ``Access-Control-Allow-Origin`` names it
 only when the request's ``Origin`` is that origin, and every answer carries ``Vary: Origin``
 (it depends on the request's origin, so a shared cache must key on it); with ``*`` it is ``*``
 on every answer, without ``Vary``. No credentials (cookies) are ever allowed: the API key is a

@@ -10,7 +10,7 @@ from sentiment_api.api.app import ALLOWED_METHODS
 from sentiment_api.api.models import AnalyseRequest, BatchRequest
 from sentiment_api.handlers import api
 from sentiment_api.http.models import ErrorResponse
-from support import FakeLambdaContext, api_event
+from support import ROOT, FakeLambdaContext, api_event
 
 ERROR_STATUSES = {"400", "413", "415", "422"}
 
@@ -119,3 +119,10 @@ def test_engine_option_and_model_fields_are_described(document):
     examples = document["paths"]["/analyse"]["post"]["requestBody"]["content"]["application/json"]
     assert examples["examples"]["model engine"]["value"]["engine"] == "model"
     assert [e["engine"] for e in schemas["AnalyseResponse"]["examples"]] == ["textblob", "model"]
+
+
+def test_the_document_is_the_recorded_contract():
+    # The API's contract changes only on purpose: a change to the served document shows here
+    # as a diff of tests/data/openapi.json, to be recorded in the same commit.
+    recorded = (ROOT / "tests" / "data" / "openapi.json").read_text(encoding="utf-8")
+    assert get("/openapi.json")["body"] == recorded

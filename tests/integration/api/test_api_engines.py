@@ -3,6 +3,7 @@
 whichever engine is asked for or deployed."""
 
 import json
+from typing import Any, cast
 
 import pytest
 
@@ -19,7 +20,11 @@ def post(path, body):
 
 
 def test_model_engine_answers_what_analyse_returns():
-    for options in ({}, {"sentences": True, "explain": True, "neutral_threshold": 0.2}):
+    cases: list[dict[str, Any]] = [
+        {},
+        {"sentences": True, "explain": True, "neutral_threshold": 0.2},
+    ]
+    for options in cases:
         status, _, body = post("/analyse", {"text": MIXED, "engine": "model", **options})
 
         assert status == 200
@@ -83,7 +88,7 @@ def test_an_unknown_engine_or_a_wrong_type_is_422_naming_engine(engine, path):
 # Each request the API rejects today (the cases of test_api_handler.py and
 # test_api_batch_and_options.py): a dict is a JSON object, to which the engine field is added;
 # a string is a raw body, sent as it is.
-REJECTED = [
+REJECTED: list[tuple[str, Any]] = [
     ("/analyse", None),
     ("/analyse", ""),
     ("/analyse", "null"),
@@ -140,7 +145,10 @@ def test_every_rejection_is_the_same_with_either_engine(
 
 
 def test_the_model_response_example_is_the_real_answer():
-    examples = AnalyseResponse.model_config["json_schema_extra"]["examples"]
+    extra = AnalyseResponse.model_config["json_schema_extra"]
+    assert isinstance(extra, dict)  # not a callable
+    # pydantic types them as any JSON value: here they are response objects
+    examples = cast("list[dict[str, Any]]", extra["examples"])
     for example in examples:
         assert example == analyse(example["input"], engine=example["engine"]).as_dict()
     assert MODEL_RESPONSE_EXAMPLE in examples

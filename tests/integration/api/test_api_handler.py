@@ -2,12 +2,14 @@
 
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
 
 import pytest
 
+from sentiment_api import observability
 from sentiment_api.handlers import api
 from sentiment_api.settings import get_settings
 from support import (
@@ -222,7 +224,7 @@ def test_cap_comes_from_settings(lambda_context, deployment):
 
 
 def test_metrics_count_each_label_and_the_cold_start(lambda_context, capfd):
-    api.metrics.clear_metrics()
+    observability.metrics.clear_metrics()
     call(load_event("analyse_negative.json"), lambda_context)
 
     documents = emf_documents(capfd.readouterr().out)
@@ -240,7 +242,8 @@ def test_metrics_count_each_label_and_the_cold_start(lambda_context, capfd):
 def log_lines():
     """The JSON lines the Powertools Logger writes during the test."""
     buffer = io.StringIO()
-    handler = api.logger.registered_handler
+    handler = observability.logger.registered_handler
+    assert isinstance(handler, logging.StreamHandler)
     previous = handler.setStream(buffer)
     yield lambda: [json.loads(line) for line in buffer.getvalue().splitlines()]
     handler.setStream(previous)
@@ -262,12 +265,12 @@ def test_rejections_are_counted_by_code_and_logged_with_the_request_id(
 
 
 def test_text_is_never_logged(lambda_context, log_lines):
-    api.logger.setLevel("DEBUG")
+    observability.logger.setLevel("DEBUG")
     try:
         call(api_event(body='{"text": "my secret diary entry"}'), lambda_context)
         call(api_event(body='{"text": "my secret diary entry", "x": 1}'), lambda_context)
     finally:
-        api.logger.setLevel("INFO")
+        observability.logger.setLevel("INFO")
 
     assert "secret diary" not in json.dumps(log_lines())
 

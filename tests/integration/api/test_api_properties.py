@@ -2,11 +2,13 @@
 
 import base64
 import json
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sentiment_api import observability
 from sentiment_api.handlers import api
 from support import FakeLambdaContext, api_event
 
@@ -70,7 +72,7 @@ PATHS = st.one_of(
 HEADERS = st.dictionaries(st.text(min_size=1, max_size=20), st.text(max_size=40), max_size=4)
 
 
-def generated_event(method, path, body, content_type, base64_flag, headers=None) -> dict:
+def generated_event(method, path, body, content_type, base64_flag, headers=None) -> dict[str, Any]:
     """A proxy event from drawn parts; a text body is base64-encoded when the flag is set."""
     if isinstance(body, str) and base64_flag:
         body = base64.b64encode(body.encode("utf-8", "surrogatepass")).decode()
@@ -136,7 +138,7 @@ ANALYSE_BODIES = st.one_of(
 )
 
 
-def _emitted(response: dict, stdout: str) -> tuple:
+def _emitted(response: dict[str, Any], stdout: str) -> tuple[Any, ...]:
     """A response and the metrics printed with it, minus what differs between any two calls."""
     metrics = [json.loads(line) for line in stdout.splitlines() if line.startswith('{"_aws"')]
     # The first invocation of the process also emits ColdStart, whichever way it goes.
@@ -200,7 +202,8 @@ def test_fast_path_serves_the_plain_request(lambda_context):
     )
     response = api._analyse_fast(event)
     # Then it answers it (so the equivalence test above compares real fast-path answers)
-    api.metrics.clear_metrics()  # called outside the handler, which would have flushed them
+    # Called outside the handler, which would have flushed them
+    observability.metrics.clear_metrics()
     assert response is not None and response["statusCode"] == 200
     assert json.loads(response["body"])["sentiment_score"] == 0.48522727272727273
 
@@ -209,7 +212,7 @@ def test_fast_path_serves_the_plain_request(lambda_context):
 def test_fast_path_serves_text_with_an_engine(engine):
     event = api_event(body=json.dumps({"text": "Happy New Year!", "engine": engine}))
     response = api._analyse_fast(event)
-    api.metrics.clear_metrics()
+    observability.metrics.clear_metrics()
     assert response is not None and json.loads(response["body"])["engine"] == engine
 
 

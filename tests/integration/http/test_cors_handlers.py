@@ -4,6 +4,7 @@ routing, an error of the jobs API) carries the headers; without it, none does.
 (The header rules themselves: tests/unit/test_cors.py; a real browser: tests/e2e.)"""
 
 import json
+from typing import Any
 
 import pytest
 
@@ -14,20 +15,20 @@ from support import api_event, preflight_event
 ORIGIN = "https://app.example.com"
 
 
-def headers_of(response: dict) -> dict[str, str]:
+def headers_of(response: dict[str, Any]) -> dict[str, str]:
     """The response's headers, one value each, names lower-cased."""
     multi = {k.lower(): ", ".join(v) for k, v in (response.get("multiValueHeaders") or {}).items()}
     single = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
     return {**single, **multi}
 
 
-def from_origin(event: dict, origin: str = ORIGIN) -> dict:
+def from_origin(event: dict[str, Any], origin: str = ORIGIN) -> dict[str, Any]:
     event["headers"]["Origin"] = origin
     event["multiValueHeaders"]["Origin"] = [origin]
     return event
 
 
-def preflight(path: str) -> dict:
+def preflight(path: str) -> dict[str, Any]:
     return preflight_event(ORIGIN, path=path)
 
 

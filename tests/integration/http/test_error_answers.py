@@ -23,7 +23,7 @@ def rejected_codes(stdout: str) -> list[str]:
     return [doc["code"] for doc in emf_documents(stdout) if "RejectedRequests" in doc]
 
 
-def answer(handler, event, capsys) -> tuple[int, dict, list[str]]:
+def answer(handler, event, capsys) -> tuple[int, dict[str, typing.Any], list[str]]:
     capsys.readouterr()
     response = handler(event, FakeLambdaContext())
     return (

@@ -8,6 +8,7 @@ import json
 import re
 import time
 from datetime import datetime
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -54,7 +55,9 @@ def bucket():
         yield name
 
 
-def call(method: str, path: str, body: str | None = None, *, headers=None, api_key_id=None):
+def call(
+    method: str, path: str, body: str | None = None, *, headers=None, api_key_id=None
+) -> tuple[int, dict[str, list[str]], dict[str, Any]]:
     """One request as API Gateway (REST, stage ``prod``) passes it: (status, headers, body);
     ``api_key_id`` is the id of the API key it was made with, if any."""
     event = api_event(method, path, body, headers=headers)
@@ -68,7 +71,7 @@ def call(method: str, path: str, body: str | None = None, *, headers=None, api_k
     return response["statusCode"], response_headers, json.loads(response["body"])
 
 
-def create(api_key_id: str | None = None, **request) -> dict:
+def create(api_key_id: str | None = None, **request) -> dict[str, Any]:
     """POST /jobs (a ``size`` of 1,000 bytes unless given); the 201's body."""
     request.setdefault("size", 1000)
     status, headers, body = call("POST", "/jobs", json.dumps(request), api_key_id=api_key_id)
@@ -77,7 +80,7 @@ def create(api_key_id: str | None = None, **request) -> dict:
     return body
 
 
-def get(job_id: str, api_key_id: str | None = None) -> dict:
+def get(job_id: str, api_key_id: str | None = None) -> dict[str, Any]:
     status, _, body = call("GET", f"/jobs/{job_id}", api_key_id=api_key_id)
     assert status == 200, body
     return body

@@ -7,6 +7,7 @@ summary's status and counts, and what is (not) left of an earlier run.
 
 import json
 import time
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -49,9 +50,10 @@ def put(bucket: str, key: str, data: bytes) -> None:
     jobs.s3.put_object(Bucket=bucket, Key=key, Body=data)
 
 
-def run(bucket: str, *keys: str, context: JobContext | None = None) -> dict:
+def run(bucket: str, *keys: str, context: JobContext | None = None) -> dict[str, Any]:
     """Invoke the job function's handler with the S3 event of ``keys``."""
-    return jobs.lambda_handler(s3_event(bucket, *keys), context or JobContext())
+    answer: dict[str, Any] = jobs.lambda_handler(s3_event(bucket, *keys), context or JobContext())
+    return answer
 
 
 def outputs(key: str) -> tuple[str, str]:
@@ -301,7 +303,7 @@ def test_a_file_too_large_for_the_time_left_fails_before_it_is_read(bucket):
 
 
 def test_the_size_guard_counts_on_the_worst_case_rate(bucket):
-    # Worst-case text runs near 0.2 MB/s (README); the guard must not assume the average
+    # Worst-case text runs near 0.2 MB/s (docs/jobs.md); the guard must not assume the average
     assert settings.MIN_BYTES_PER_S <= 250_000
     # Given a file that the worst-case rate reads in 10 s, and 11 s left (10 % kept in reserve);
     # one line longer than any text, so that it is quick to read whatever the machine

@@ -56,7 +56,10 @@ def _transformed() -> dict[str, Any]:
         if resource["Type"] == "AWS::Serverless::Function":
             resource["Properties"]["ImageUri"] = f"123456789012.dkr.ecr.{REGION}.amazonaws.com/s:t"
     translator = Translator(None, Parser(), boto_session=boto3.session.Session(region_name=REGION))
-    return translator.translate(template, dict(PSEUDO), get_managed_policy_map=lambda: {})
+    transformed: dict[str, Any] = translator.translate(
+        template, dict(PSEUDO), get_managed_policy_map=lambda: {}
+    )
+    return transformed
 
 
 def _parameter_values(overrides: dict[str, str]) -> dict[str, str]:
@@ -116,11 +119,12 @@ def deployed(**overrides: str) -> dict[str, Any]:
 
 
 def body(resources: dict[str, Any]) -> dict[str, Any]:
-    return resources["SentimentApi"]["Properties"]["Body"]
+    openapi: dict[str, Any] = resources["SentimentApi"]["Properties"]["Body"]
+    return openapi
 
 
 def key_required(method: dict[str, Any]) -> bool:
-    security = method.get("security", [])
+    security: list[dict[str, list[str]]] = method.get("security", [])
     assert security in ([], [{"api_key": []}]), security
     return security == [{"api_key": []}]
 
@@ -282,7 +286,8 @@ def test_gateway_rejections_are_json_errors_with_the_cors_origin(response_type, 
 
 
 def gateway_responses(resources: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return body(resources)["x-amazon-apigateway-gateway-responses"]
+    responses: dict[str, dict[str, Any]] = body(resources)["x-amazon-apigateway-gateway-responses"]
+    return responses
 
 
 def test_every_gateway_response_has_the_error_shape_and_the_cors_origin():

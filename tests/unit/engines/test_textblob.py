@@ -4,6 +4,7 @@ import json
 import math
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,7 @@ from support import DATA, run_python
 EDGE_CASES = ["", " ", "!!!", "😀😀", "Ünïcödé çafé", "\r\n\t", "(" * 1000, "good " * 1000, "\x00"]
 
 
-def textblob_sentiment(texts: list[str]) -> list[tuple[float, float, list]]:
+def textblob_sentiment(texts: list[str]) -> list[tuple[float, float, list[list[Any]]]]:
     """``TextBlob(text).sentiment_assessments`` for each text, as ``(polarity, subjectivity,
     [[words, polarity, subjectivity, label], ...])``, computed the documented way in a separate
     interpreter (``from textblob import TextBlob``), so nothing of our loader is shared."""
@@ -58,6 +59,7 @@ def test_explain_shows_negation_and_intensifiers():
         "The food was not very good, but the staff were extremely friendly :)", explain=True
     )
 
+    assert result.assessments is not None
     words = [a.words for a in result.assessments]
     assert words == [("not", "very", "good"), ("extremely", "friendly"), (":)",)]
     assert result.assessments[0].polarity < 0 < result.assessments[1].polarity
@@ -83,6 +85,7 @@ def test_matches_textblob_exactly_on_every_labelled_sentence_and_edge_case():
             dict(zip(("words", "polarity", "subjectivity", "label"), item, strict=True))
             for item in assessments
         ], text
+        assert result.subjectivity is not None  # the textblob engine always gives one
         assert math.isfinite(result.sentiment_score) and math.isfinite(result.subjectivity)
         assert -1.0 <= result.sentiment_score <= 1.0
         assert 0.0 <= result.subjectivity <= 1.0

@@ -44,6 +44,7 @@ EDGE_CASES = [
 
 def _load_training_module():
     spec = importlib.util.spec_from_file_location("train_model", ROOT / "tools" / "train_model.py")
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["train_model"] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
@@ -159,6 +160,7 @@ def test_text_without_known_ngrams_is_neutral_not_the_intercepts_side(text):
 
 def test_a_sentence_without_known_ngrams_does_not_make_a_text_mixed():
     result = analyse("I love it. 😀", engine="model", sentences=True)
+    assert result.sentences is not None
     assert [part.sentiment for part in result.sentences] == ["positive", "neutral"]
     assert result.mixed is False
 
@@ -175,6 +177,7 @@ def test_neutral_threshold_rule_applies_to_the_model_score():
 def test_explain_contributions_reproduce_the_logit():
     text = "The food was great. The service was not good at all, and the room was dirty!"
     result = analyse(text, engine="model", explain=True)
+    assert result.contributions is not None and result.probabilities is not None
     verdict = MODEL.score(text)
     every = MODEL.contributions(verdict)
     assert len(every) > EXPLAIN_TOP_N
@@ -195,6 +198,7 @@ def test_explain_contributions_reproduce_the_logit():
 def test_sentences_are_scored_alone_with_the_chosen_engine(engine):
     text = "The food was great. The service was awful! Dr. Who ate at 5 p.m. and left."
     result = analyse(text, engine=engine, sentences=True)
+    assert result.sentences is not None
     assert len(result.sentences) == len(split_sentences(text))
     for sentence in result.sentences:
         alone = analyse(sentence.text, engine=engine)

@@ -164,6 +164,7 @@ def test_other_headers_status_and_body_are_never_touched(headers, allow_origin, 
 
 def test_preflight_from_the_allowed_origin_is_a_204_with_the_preflight_headers():
     response = cors.preflight_response(APP, preflight_event())
+    assert response is not None
     assert response["statusCode"] == 204 and response["body"] == ""
     headers = response["multiValueHeaders"]
     assert headers["Access-Control-Allow-Origin"] == [APP]
@@ -173,7 +174,9 @@ def test_preflight_from_the_allowed_origin_is_a_204_with_the_preflight_headers()
 
 
 def test_preflight_from_another_origin_gets_no_allow_origin():
-    headers = cors.preflight_response(APP, preflight_event(OTHER))["multiValueHeaders"]
+    response = cors.preflight_response(APP, preflight_event(OTHER))
+    assert response is not None
+    headers = response["multiValueHeaders"]
     assert "Access-Control-Allow-Origin" not in headers
 
 
@@ -181,7 +184,9 @@ def test_preflight_header_names_are_case_insensitive():
     event = api_event("OPTIONS", "/analyse")
     event["headers"] = {"origin": APP, "access-control-request-method": "POST"}
     event["multiValueHeaders"] = {k: [v] for k, v in event["headers"].items()}
-    assert cors.preflight_response("*", event)["statusCode"] == 204
+    response = cors.preflight_response("*", event)
+    assert response is not None
+    assert response["statusCode"] == 204
 
 
 @pytest.mark.parametrize(

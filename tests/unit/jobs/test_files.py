@@ -10,6 +10,7 @@ import json
 import tracemalloc
 from collections import Counter
 from collections.abc import Callable, Iterator
+from typing import IO, Any, cast
 
 import pytest
 
@@ -43,7 +44,7 @@ def run(data: bytes, fmt: str, options: JobOptions | None = None, **kwargs):
     return parse_jsonl(sink.getvalue()), sink.getvalue(), tally
 
 
-def completed_summary(tally: Tally, fmt: str, options: JobOptions | None = None) -> dict:
+def completed_summary(tally: Tally, fmt: str, options: JobOptions | None = None) -> dict[str, Any]:
     return summary(
         status="COMPLETED",
         tally=tally,
@@ -55,7 +56,9 @@ def completed_summary(tally: Tally, fmt: str, options: JobOptions | None = None)
     )
 
 
-def assert_error_line(record: dict, line: int, code: str, meta: dict | None = None) -> None:
+def assert_error_line(
+    record: dict[str, Any], line: int, code: str, meta: dict[str, Any] | None = None
+) -> None:
     """An error line: its position, a message, the code, the meta if any, and no analysis."""
     expected_keys = {"line", "error", "code"} | ({"meta"} if meta else set())
     assert set(record) == expected_keys, record
@@ -410,7 +413,7 @@ def test_progress_reports_every_byte_read_including_skipped_long_lines():
         + b"\nAwful.\n"
         + b"z" * (2 * MAX_LINE_BYTES)  # the last line, no newline
     )
-    reported = []
+    reported: list[int] = []
 
     records, _, _ = run(data, "txt", progress=reported.append)
 
@@ -485,12 +488,13 @@ def test_memory_stays_bounded_on_a_large_input(fmt):
     assert size > 40_000_000
     analyse("warm up")  # nothing lazy of the analysis counts against the bound
     sink = CountingSink()
+    text_sink = cast("IO[str]", sink)  # analyse_stream only calls its sink's write()
 
     # When it is analysed with tracemalloc on
     tracemalloc.start()
     try:
         tracemalloc.reset_peak()
-        tally = analyse_stream(buffered(lazy_read(large_input(fmt))), sink, fmt, JobOptions())
+        tally = analyse_stream(buffered(lazy_read(large_input(fmt))), text_sink, fmt, JobOptions())
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
