@@ -62,11 +62,11 @@ integration: venv ## Run the in-process integration tests (tests/integration: mo
 e2e: build browser ## Run the end-to-end tests on the built image (tests/e2e: Docker)
 	$(BIN)/pytest tests/e2e -m e2e
 
-typecheck: venv ## Type-check src/ (mypy, strict; config in pyproject.toml)
+typecheck: venv ## Type-check src/, tests/ and tools/ (mypy, strict; config in pyproject.toml)
 	$(BIN)/mypy
 
 bench: build ## Run the benchmark against its baselines; prints a table, writes .bench/results.json
-	$(BIN)/python tests/bench/run.py $(ARGS)
+	$(BIN)/python -m tools.bench $(ARGS)
 
 evaluate: venv ## Score the labelled sentences in process, or through an API with ARGS="--url ..." (--engine model)
 	$(BIN)/python -m sentiment_api.evaluate $(ARGS)
@@ -78,13 +78,13 @@ endif
 endif
 
 lint: venv ## Lint, check formatting (ruff) and the import-layer contracts (import-linter)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests tools
+	$(BIN)/ruff format --check src tests tools
 	$(BIN)/lint-imports
 
 format: venv ## Format the code (ruff)
-	$(BIN)/ruff format src tests
-	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests tools
+	$(BIN)/ruff check --fix src tests tools
 
 clean: ## Remove the virtual environment and build output
 	rm -rf $(VENV) $(TOOLS) .aws-sam .pytest_cache .hypothesis .bench test-artifacts .schemathesis

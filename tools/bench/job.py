@@ -13,7 +13,11 @@ import os
 import sys
 import time
 
-from rss import Context, status_kib  # beside this file, in the same mounted folder
+TYPE_CHECKING = False  # as typing's, which is not imported: the handler's import is timed
+if TYPE_CHECKING:
+    from .rss import Context, status_kib
+else:  # run as a script: rss.py is beside it, in the same mounted folder (sys.path[0])
+    from rss import Context, status_kib
 
 
 class JobContext(Context):
@@ -22,11 +26,11 @@ class JobContext(Context):
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:SentimentJobFunction"
 
     @staticmethod
-    def get_remaining_time_in_millis():
+    def get_remaining_time_in_millis() -> int:
         return 900_000
 
 
-def main():
+def main() -> None:
     event = json.loads(sys.argv[1])
     sys.path.insert(0, os.environ.get("LAMBDA_TASK_ROOT", "/var/task"))  # where Lambda imports from
     start = time.perf_counter()

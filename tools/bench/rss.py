@@ -21,11 +21,11 @@ class Context:
     aws_request_id = "bench"
 
     @staticmethod
-    def get_remaining_time_in_millis():
+    def get_remaining_time_in_millis() -> int:
         return 10_000
 
 
-def status_kib(field):
+def status_kib(field: str) -> int:
     """A field of /proc/self/status, in KiB (VmRSS: resident now; VmHWM: peak resident)."""
     with open("/proc/self/status") as status:
         for line in status:
@@ -34,14 +34,16 @@ def status_kib(field):
     raise KeyError(field)
 
 
-def main():
+def main() -> None:
     module, input_path = sys.argv[1], sys.argv[2]
     sys.path.insert(0, os.environ.get("LAMBDA_TASK_ROOT", "/var/task"))  # where Lambda imports from
     with open(input_path) as file:
         given = json.load(file)
     handler = importlib.import_module(module).lambda_handler
     events = given["events"]
-    figures = {"after_import": {"rss_kib": status_kib("VmRSS"), "peak_kib": status_kib("VmHWM")}}
+    figures: dict[str, dict[str, int]] = {
+        "after_import": {"rss_kib": status_kib("VmRSS"), "peak_kib": status_kib("VmHWM")}
+    }
     done = 0
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):  # EMF metric lines
         for target in (100, 10_000):

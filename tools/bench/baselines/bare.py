@@ -5,11 +5,12 @@ error handling. Its import of ``textblob`` (and so NLTK) is the init a naive por
 """
 
 import json
+from typing import Any
 
 from textblob import TextBlob
 
 
-def lambda_handler(event, context):
+def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     text = json.loads(event["body"])["text"]
     sentiment = TextBlob(text).sentiment
     if sentiment.polarity > 0:

@@ -1,0 +1,41 @@
+"""The benchmark: ``make bench``. Prints a table and writes every figure to a JSON file.
+
+It measures the function against two baselines built here, on the same base image, in the same
+run, alternating between them so that a slow spell of the machine hits all three alike:
+
+- **floor**: an empty handler (the runtime's own start-up);
+- **bare**: the tutorial's handler, ``TextBlob(text).sentiment`` + ``json.dumps``.
+
+It asserts nothing about time; the targets are compared in the README. Every request goes to
+containers started here, on 127.0.0.1, with bounded counts and time-outs.
+
+One module per section of what it prints, each on :mod:`.common` alone:
+
+- :mod:`.startup`: init (the handler's import) and the cold first response;
+- :mod:`.latency`: warm latency in process and through the emulator, the worst cases at the
+  cap, and the analysis engines compared in process;
+- :mod:`.files`: batch throughput, and whole files through the CLI and the job handler;
+- :mod:`.memory`: resident memory, and latency at each memory size;
+- :mod:`.cost`: US dollars per million analyses;
+
+then :mod:`.report` (the tables) and :mod:`.__main__` (the arguments and the order of the
+sections). ``job.py``, ``rss.py`` and ``baselines/`` are not imported here: they run inside the
+containers (this folder is mounted at ``/bench``; ``baselines/`` is a Docker build context).
+
+Usage, from the repository's root: ``python -m tools.bench [--runs N] [--out .bench]
+[--file-lines 100000,1000000] [--file-formats txt,csv] [--files-only]`` (``make bench`` builds
+first).
+"""
+
+import os
+
+FUNCTION_ENV = {
+    "POWERTOOLS_SERVICE_NAME": "sentiment-api",
+    "POWERTOOLS_METRICS_NAMESPACE": "SentimentApi",
+    "POWERTOOLS_LOG_LEVEL": "INFO",
+    "MAX_TEXT_LENGTH": "5000",
+}
+"""The function's environment, as the template sets it. Set here, when the package is imported,
+so that it is in place before any of its modules imports the handler (Powertools reads it
+then); the containers get it too (:func:`.common.run_flags`)."""
+os.environ.update(FUNCTION_ENV)

@@ -1,0 +1,162 @@
+"""Warm latency: in process (the handler and ``analyse()`` alone) and round trips through the
+emulator; the worst cases at the cap; and the analysis engines compared in process."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import time
+from collections.abc import Callable
+from typing import Any, TypedDict
+
+from sentiment_api.analysis import analyse
+from sentiment_api.engines import ENGINE_NAMES
+from sentiment_api.handlers import api
+
+from .common import (
+    Event,
+    FakeLambdaContext,
+    Summary,
+    analyse_event,
+    real_text_of,
+    rotations,
+    running,
+    summary,
+)
+
+TEXT_LENGTHS = (50, 500, 5000)
+"""Characters of review text of the in-process warm figures."""
+WORST_CASE_ENGINE = "model"
+"""The engine the worst cases are measured with too, beside the deployment's default."""
+
+
+class WarmInProcess(TypedDict):
+    analyse_us: Summary
+    handler_us: Summary
+    overhead_p50_us: float
+
+
+class EngineWarm(TypedDict):
+    analyse_us: Summary
+    handler_us: Summary
+
+
+class Engines(TypedDict):
+    warm_in_process: dict[str, dict[str, EngineWarm]]
+    """By text length, then by engine."""
+    worst_case_ms: dict[str, Summary]
+    """The worst cases with :data:`WORST_CASE_ENGINE`."""
+
+
+def timed_calls(call: Callable[[], object], count: int) -> list[float]:
+    """Microseconds of each of ``count`` calls."""
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter_ns()
+        call()
+        samples.append((time.perf_counter_ns() - start) / 1000)
+    return samples
+
+
+def measure_warm_in_process(texts: list[str], rounds: int) -> dict[str, WarmInProcess]:
+    """µs per call of the handler and of ``analyse()`` alone, alternating blocks of 100."""
+    context = FakeLambdaContext()
+    figures: dict[str, WarmInProcess] = {}
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):  # EMF metric lines
+        for length in TEXT_LENGTHS:
+            text = real_text_of(length, texts)
+            event = analyse_event(text)
+            assert api.lambda_handler(event, context)["statusCode"] == 200
+            calls: dict[str, Callable[[], object]] = {
+                "analyse": functools.partial(analyse, text),
+                "handler": functools.partial(api.lambda_handler, event, context),
+            }
+            samples: dict[str, list[float]] = {"analyse": [], "handler": []}
+            block = 100 if length < 5000 else 10
+            for name in rotations(list(calls), rounds):
+                samples[name] += timed_calls(calls[name], block)
+            analysed, handled = summary(samples["analyse"]), summary(samples["handler"])
+            figures[str(length)] = {
+                "analyse_us": analysed,
+                "handler_us": handled,
+                "overhead_p50_us": handled["median"] - analysed["median"],
+            }
+    return figures
+
+
+def measure_warm_http(images: dict[str, str], requests: int, text: str) -> dict[str, Summary]:
+    """Round trips (ms) to warm containers through the emulator, interleaved request by request."""
+    event = analyse_event(text)
+    samples: dict[str, list[float]] = {name: [] for name in images}
+    with contextlib.ExitStack() as stack:
+        functions = {name: stack.enter_context(running(image)) for name, image in images.items()}
+        for function in functions.values():
+            for _ in range(20):  # cold start and warm-up, not measured
+                function.invoke(event)
+        for name in rotations(list(images), requests):
+            _, elapsed = functions[name].invoke(event)
+            samples[name].append(elapsed * 1000)
+    return {name: summary(values) for name, values in samples.items()}
+
+
+def measure_worst_case(
+    texts: list[str], repeats: int, engine: str | None = None
+) -> dict[str, Summary]:
+    """Milliseconds for the handler to answer requests at the caps, of the worst kinds: texts
+    of 5,000 characters, with and without every option, and a batch of 25 of them; with
+    ``engine``, each request names it (else the deployment's default)."""
+    chosen: dict[str, Any] = {} if engine is None else {"engine": engine}
+    everything: dict[str, Any] = {"sentences": True, "explain": True, **chosen}
+    worst = "(" * 5000
+    cases: dict[str, Event] = {
+        "5,000 x '('": analyse_event(worst, **chosen),
+        "5,000 emoji": analyse_event("😀" * 5000, **chosen),
+        "1,000 x 'good '": analyse_event("good " * 1000, **chosen),
+        "real review text": analyse_event(real_text_of(5000, texts), **chosen),
+        "5,000 x '(', sentences + explain": analyse_event(worst, **everything),
+        "5,000 x '. ', sentences + explain": analyse_event(". " * 2500, **everything),
+        "real review text, sentences + explain": analyse_event(
+            real_text_of(5000, texts), **everything
+        ),
+        "batch of 25 x 5,000 x '(', sentences + explain": analyse_event(
+            None, "/analyse/batch", texts=[worst] * 25, **everything
+        ),
+    }
+    context = FakeLambdaContext()
+    figures: dict[str, Summary] = {}
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        for name, event in cases.items():
+            assert api.lambda_handler(event, context)["statusCode"] == 200
+            samples = timed_calls(functools.partial(api.lambda_handler, event, context), repeats)
+            figures[name] = summary([sample / 1000 for sample in samples])
+    return figures
+
+
+def measure_engines_warm(texts: list[str], rounds: int) -> dict[str, dict[str, EngineWarm]]:
+    """µs per call of ``analyse()`` and of the handler (``POST /analyse`` with ``engine``), for
+    each engine, at 50, 500 and 5,000 characters of review text; the calls alternate in
+    blocks (100 calls, 10 at 5,000 characters). In process, as the warm figures above."""
+    context = FakeLambdaContext()
+    figures: dict[str, dict[str, EngineWarm]] = {}
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):  # EMF metric lines
+        for length in TEXT_LENGTHS:
+            text = real_text_of(length, texts)
+            calls: dict[str, Callable[[], object]] = {}
+            for engine in ENGINE_NAMES:
+                event = analyse_event(text, engine=engine)
+                assert api.lambda_handler(event, context)["statusCode"] == 200
+                calls[f"{engine} analyse"] = functools.partial(analyse, text, engine=engine)
+                calls[f"{engine} handler"] = functools.partial(api.lambda_handler, event, context)
+            samples: dict[str, list[float]] = {name: [] for name in calls}
+            block = 100 if length < 5000 else 10
+            for name in rotations(list(calls), rounds):
+                samples[name] += timed_calls(calls[name], block)
+            figures[str(length)] = {
+                engine: {
+                    "analyse_us": summary(samples[f"{engine} analyse"]),
+                    "handler_us": summary(samples[f"{engine} handler"]),
+                }
+                for engine in ENGINE_NAMES
+            }
+    return figures
