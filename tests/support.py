@@ -6,18 +6,15 @@ import base64
 import copy
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pytest
+from tools.processes import free_port as free_port
+from tools.processes import stop as stop
+from tools.processes import wait_for_http as wait_for_http
 
 if TYPE_CHECKING:
     from schemathesis.checks import CheckFunction
@@ -140,42 +137,6 @@ def run_python(code: str, **env: str) -> str:
         check=True,
         timeout=120,
     ).stdout
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_for_http(
-    url: str, deadline_s: float, process: subprocess.Popen[Any] | None = None
-) -> None:
-    """Poll ``url`` until it answers with any HTTP status, or fail after ``deadline_s``."""
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            pytest.fail(f"server exited with {process.returncode} before answering {url}")
-        try:
-            urllib.request.urlopen(url, timeout=5).close()
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"{url} did not answer within {deadline_s} s")
-
-
-def stop(process: subprocess.Popen[Any]) -> None:
-    """Stop a process group politely (SAM removes its containers on SIGINT), then firmly."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
 
 
 def call(event, context):

@@ -7,20 +7,19 @@ import contextlib
 import http.client
 import json
 import math
-import os
 import random
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict, TypeVar
+
+from tools.processes import free_port as free_port
+from tools.processes import stop as stop
+from tools.processes import wait_for_http as wait_for_http
 
 from sentiment_api.evaluate import load_labelled_sentences
 
@@ -136,41 +135,6 @@ def real_text_of(length: int, texts: list[str]) -> str:
 
 
 # ---- processes and ports --------------------------------------------------------------------
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_for_http(url: str, deadline_s: float, process: subprocess.Popen[bytes]) -> None:
-    """Poll ``url`` until it answers with any HTTP status; fail if ``process`` exits first or
-    after ``deadline_s``."""
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode} before answering {url}")
-        try:
-            urllib.request.urlopen(url, timeout=5).close()
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"{url} did not answer within {deadline_s} s")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop a process group politely, then firmly."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
 
 
 # ---- images and containers ------------------------------------------------------------------
