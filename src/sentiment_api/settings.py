@@ -45,7 +45,9 @@ class Settings:
         max_batch_size: most texts in one batch request, 1 to 100 (env ``MAX_BATCH_SIZE``),
             and at most ``BATCH_WORK_LIMIT / max_text_length**2``.
         neutral_threshold: default of the request option of that name, 0 to 1: a score with
-            ``|score| <= neutral_threshold`` is neutral (env ``NEUTRAL_THRESHOLD``).
+            ``|score| <= neutral_threshold`` is neutral; None (env ``NEUTRAL_THRESHOLD`` unset
+            or empty): each engine's own rule (the most probable class where the engine has
+            probabilities, else only an exact 0 is neutral).
         cors_allow_origin: the one origin browsers may call the HTTP functions from, e.g.
             ``https://app.example.com`` (scheme, host and optional port; no path), ``*`` for
             any, or ``""`` for no CORS headers at all (env ``CORS_ALLOW_ORIGIN``; see
@@ -53,6 +55,9 @@ class Settings:
         engine: default of the request option ``engine``, one of
             :data:`~sentiment_api.engines.ENGINE_NAMES` (env ``ENGINE``; the template's
             ``Engine`` parameter).
+        language_check: identify each text's language and refuse one confidently not
+            English (env ``LANGUAGE_CHECK`` ``refuse``, the default), or neither (``off``: the
+            identifier is never loaded, results carry no ``language``).
 
     Raises:
         ValueError: when a value is out of range or not a number; the function then fails at
@@ -61,9 +66,10 @@ class Settings:
 
     max_text_length: int = DEFAULT_MAX_TEXT_LENGTH
     max_batch_size: int = DEFAULT_MAX_BATCH_SIZE
-    neutral_threshold: float = 0.0
+    neutral_threshold: float | None = None
     cors_allow_origin: str = ""
     engine: str = "textblob"
+    language_check: bool = True
 
     def __post_init__(self) -> None:
         for name, value, limit in (
@@ -79,9 +85,12 @@ class Settings:
                 f"{self.max_batch_size} x {self.max_text_length}^2"
             )
         threshold = self.neutral_threshold
-        if type(threshold) not in (int, float) or not 0 <= threshold <= 1:
-            raise ValueError(f"NEUTRAL_THRESHOLD must be a number from 0 to 1, not {threshold!r}")
-        object.__setattr__(self, "neutral_threshold", float(threshold))  # echoed as a float
+        if threshold is not None:
+            if type(threshold) not in (int, float) or not 0 <= threshold <= 1:
+                raise ValueError(
+                    f"NEUTRAL_THRESHOLD must be a number from 0 to 1, not {threshold!r}"
+                )
+            object.__setattr__(self, "neutral_threshold", float(threshold))  # echoed as a float
         origin = self.cors_allow_origin
         if origin not in ("", "*") and not _ORIGIN.fullmatch(origin):
             raise ValueError(
@@ -140,6 +149,10 @@ class Settings:
         raw = env.get("ENGINE")
         if raw:
             values["engine"] = raw
+        raw = env.get("LANGUAGE_CHECK", "").strip()
+        if raw not in ("", "refuse", "off"):
+            raise ValueError(f"LANGUAGE_CHECK must be refuse or off, not {raw!r}")
+        values["language_check"] = raw != "off"
         return cls(**values)
 
 

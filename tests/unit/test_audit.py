@@ -112,3 +112,20 @@ def test_the_runtime_lock_pins_the_same_versions_as_the_dev_lock():
         if "==" in line and not line.startswith("#"):
             name, version = line.split("==")
             assert runtime[name] == version.strip()
+
+
+def test_what_serving_never_imports_stays_out_of_the_image_lock():
+    # The Makefile's NOT_IN_IMAGE: in the dev lock (some dependency declares it), not in the
+    # image's, which the Dockerfile installs with --no-deps
+    makefile = (ROOT / "Makefile").read_text()
+    listed = makefile.split("NOT_IN_IMAGE := ", 1)[1].split("\n\n", 1)[0]
+    names = listed.replace("\\", " ").split()
+    assert "huggingface-hub" in names and "robust-downloader" in names
+
+    def pinned(lock: str) -> set[str]:
+        lines = (ROOT / lock).read_text().splitlines()
+        return {line.split("==")[0] for line in lines if "==" in line and line[0] != " "}
+
+    assert not set(names) & pinned("requirements.txt")
+    assert set(names) <= pinned("requirements-dev.txt")
+    assert "--no-deps" in (ROOT / "src" / "Dockerfile").read_text()

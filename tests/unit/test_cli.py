@@ -14,14 +14,17 @@ from jobs_support import (
     parse_jsonl,
 )
 from sentiment_api.__main__ import main
-from sentiment_api.analysis import analyse
+from sentiment_api.analysis import AUTO, analyse
 
 
 def test_analyses_each_argument(capsys):
     assert main(["analyse", "Happy New Year!", "Terrible food."]) == 0
 
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert lines == [analyse("Happy New Year!").as_dict(), analyse("Terrible food.").as_dict()]
+    assert lines == [
+        analyse("Happy New Year!", language=AUTO).as_dict(),
+        analyse("Terrible food.", language=AUTO).as_dict(),
+    ]
     assert lines[0]["sentiment_score"] == 0.48522727272727273
 
 
@@ -45,7 +48,8 @@ def test_options_are_the_requests(capsys):
     assert main(argv) == 0
 
     line = json.loads(capsys.readouterr().out)
-    assert line == analyse(text, sentences=True, explain=True, neutral_threshold=0.2).as_dict()
+    expected = analyse(text, sentences=True, explain=True, neutral_threshold=0.2, language=AUTO)
+    assert line == expected.as_dict()
     assert line["mixed"] is True and line["neutral_threshold"] == 0.2
 
 
@@ -133,6 +137,7 @@ def test_analyse_file_request_options(tmp_path, capsys):
         "text_column": "text",
         **options,
         "engine": "textblob",
+        "language": "auto",
     }
 
 

@@ -10,7 +10,8 @@ def test_defaults_when_unset():
     settings = Settings.from_env({})
     assert settings.max_text_length == DEFAULT_MAX_TEXT_LENGTH == 5000
     assert settings.max_batch_size == DEFAULT_MAX_BATCH_SIZE == 25
-    assert settings.neutral_threshold == 0.0
+    assert settings.neutral_threshold is None  # each engine's own rule
+    assert settings.language_check is True
 
 
 def test_reads_max_text_length():
@@ -91,3 +92,19 @@ def test_engine_defaults_to_textblob_and_reads_env_engine():
 def test_rejects_an_unknown_engine(value):
     with pytest.raises(ValueError, match="ENGINE must be one of textblob, model"):
         Settings.from_env({"ENGINE": value})
+
+
+@pytest.mark.parametrize(("value", "checked"), [("refuse", True), ("off", False), ("", True)])
+def test_language_check_is_refuse_or_off(value, checked):
+    assert Settings.from_env({"LANGUAGE_CHECK": value}).language_check is checked
+
+
+@pytest.mark.parametrize("value", ["on", "OFF", "false", "refuse,off"])
+def test_rejects_another_language_check(value):
+    with pytest.raises(ValueError, match="LANGUAGE_CHECK must be refuse or off"):
+        Settings.from_env({"LANGUAGE_CHECK": value})
+
+
+def test_an_empty_neutral_threshold_is_each_engines_own_rule():
+    assert Settings.from_env({"NEUTRAL_THRESHOLD": ""}).neutral_threshold is None
+    assert Settings.from_env({"NEUTRAL_THRESHOLD": "0"}).neutral_threshold == 0.0

@@ -47,8 +47,10 @@ class AnalyseOptions(BaseModel):
         Field(
             strict=True,
             description=(
-                "Also return the scored expressions behind the score (`assessments`), with "
-                "negations and intensifiers."
+                "Also return what the score rests on: with textblob the scored expressions "
+                "(`assessments`, negations and intensifiers applied), with model the n-grams' "
+                "`contributions`, with encoder the words' `effects` and each sentence's own "
+                "score."
             ),
         ),
     ] = False
@@ -60,9 +62,12 @@ class AnalyseOptions(BaseModel):
             le=1.0,
             allow_inf_nan=False,
             description=(
-                "A score with |score| <= neutral_threshold is labelled neutral. From 0 to 1; "
-                "default: the deployment's (env NEUTRAL_THRESHOLD, 0 unless set: only an exact "
-                "0 is neutral). The result echoes the threshold used."
+                "A score with |score| <= neutral_threshold is labelled neutral, positive above, "
+                "negative below. From 0 to 1. Default: the deployment's (env NEUTRAL_THRESHOLD); "
+                "unless it sets one, each engine's own rule: the most probable class with "
+                "`model` and `encoder`, only an exact 0 is neutral with `textblob`. The result "
+                "echoes the threshold used, and has none when the label is the most probable "
+                "class."
             ),
             examples=[0.05],
         ),
@@ -73,12 +78,30 @@ class AnalyseOptions(BaseModel):
             description=(
                 "The analysis engine. `textblob`: TextBlob's lexicon (polarity, subjectivity, "
                 "`assessments`). `model`: a TF-IDF + logistic regression classifier trained on "
-                "VADER's human-rated sentences (`probabilities`, `contributions`, no "
-                'subjectivity); right more often on review sentences (README, "Evaluation"). '
-                "Default: the deployment's (env ENGINE, textblob unless set). The result "
-                "echoes the engine used."
+                "VADER's human-rated sentences, three classes (`probabilities`, "
+                "`contributions`, no subjectivity). `encoder`: the sentence encoder "
+                "all-MiniLM-L6-v2 (int8) with a three-class head trained on the same sentences "
+                "(`probabilities`, word `effects`); right most often on review sentences, and "
+                "slower (docs/evaluation.md). Default: the deployment's (env ENGINE, textblob "
+                "unless set). The result echoes the engine used."
             ),
             examples=["model"],
+        ),
+    ] = None
+
+    language: Annotated[
+        str | None,
+        Field(
+            max_length=35,
+            description=(
+                "The texts' language, if the caller knows it (as Amazon Comprehend's "
+                "LanguageCode). Only `en` is analysed: it skips identification; any other is a "
+                "422 `unsupported_language`. Absent: the deployment identifies each text's "
+                "language (env LANGUAGE_CHECK) and refuses, with a 422 "
+                "`unsupported_language`, a text of 3 words or more that is confidently not "
+                "English."
+            ),
+            examples=["en"],
         ),
     ] = None
 
@@ -137,12 +160,11 @@ class BatchRequest(AnalyseOptions):
 
 
 class Probabilities(BaseModel):
-    """The model engine's class probabilities (logistic regression), summing to 1."""
+    """A trained engine's class probabilities, summing to 1."""
 
-    positive: Annotated[
-        float, Field(ge=0.0, le=1.0, description="p(positive), the model's estimate in [0, 1].")
-    ]
-    negative: Annotated[float, Field(ge=0.0, le=1.0, description="1 - p(positive).")]
+    positive: Annotated[float, Field(ge=0.0, le=1.0, description="p(positive), in [0, 1].")]
+    neutral: Annotated[float, Field(ge=0.0, le=1.0, description="p(neutral), in [0, 1].")]
+    negative: Annotated[float, Field(ge=0.0, le=1.0, description="p(negative), in [0, 1].")]
 
 
 class ContributionResult(BaseModel):
@@ -161,10 +183,32 @@ class ContributionResult(BaseModel):
         float,
         Field(
             description=(
-                "Its coefficient times its L2-normalised tf-idf value in this text, in log-odds "
-                "of positive: above 0 pushes towards positive. All the text's n-grams plus the "
-                "model's intercept sum to ln(p / (1 - p))."
+                "Its weight towards positive less its weight towards negative, times its "
+                "L2-normalised tf-idf value in this text: its share of the log-odds of positive "
+                "against negative, above 0 pushes towards positive. All the text's n-grams plus "
+                "the difference of the two intercepts sum to ln(p(positive) / p(negative))."
             )
+        ),
+    ]
+
+
+class EffectResult(BaseModel):
+    """One word's effect on the encoder engine's score (``explain`` with ``engine: encoder``)."""
+
+    word: Annotated[str, Field(description="The word, exactly input[offset:offset + length].")]
+    offset: Annotated[
+        int, Field(ge=0, description="Where the word starts in `input`, in code points.")
+    ]
+    length: Annotated[int, Field(ge=1, description="Its length, in code points.")]
+    effect: Annotated[
+        float,
+        Field(
+            ge=-2.0,
+            le=2.0,
+            description=(
+                "The text's score minus the score of the text without this word: above 0, the "
+                "word pushed the score towards positive."
+            ),
         ),
     ]
 
@@ -208,12 +252,12 @@ class SentenceResult(BaseModel):
     ] = None
     sentiment: Annotated[
         Literal["positive", "negative", "neutral"],
-        Field(description="Label of the sentence's score, under the same neutral_threshold."),
+        Field(description="Label of the sentence, by the same rule as the text's."),
     ]
     probabilities: Annotated[
         Probabilities | None,
         Field(
-            description="Only with the model engine: the sentence's class probabilities.",
+            description="Only with the trained engines: the sentence's class probabilities.",
             **OMITTED_IF_NONE,
         ),
     ] = None
@@ -253,24 +297,49 @@ _RESPONSE_EXAMPLE: dict[str, Any] = {
     "subjectivity": 0.575,
     "neutral_threshold": 0.0,
     "engine": "textblob",
+    "language": "en",
+    "language_confidence": 0.9992615580558777,
 }
 
 MODEL_RESPONSE_EXAMPLE: dict[str, Any] = {
     "input": "The food was great but the service was slow.",
-    "sentiment_score": -0.09477999853002805,
-    "sentiment": "negative",
-    "neutral_threshold": 0.0,
+    "sentiment_score": -0.024302678173330095,
+    "sentiment": "neutral",
     "engine": "model",
-    "probabilities": {"positive": 0.452610000734986, "negative": 0.547389999265014},
+    "probabilities": {
+        "positive": 0.2729225315327272,
+        "neutral": 0.4298522587612156,
+        "negative": 0.2972252097060573,
+    },
+    "language": "en",
+    "language_confidence": 0.9992615580558777,
 }
-"""The same text with ``engine: model`` (a test holds both examples to the real answers)."""
+"""The same text with ``engine: model``."""
+
+ENCODER_RESPONSE_EXAMPLE: dict[str, Any] = {
+    "input": "The food was great but the service was slow.",
+    "sentiment_score": -0.11862851298160187,
+    "sentiment": "negative",
+    "engine": "encoder",
+    "probabilities": {
+        "positive": 0.3667648928120301,
+        "neutral": 0.14784170139433783,
+        "negative": 0.485393405793632,
+    },
+    "language": "en",
+    "language_confidence": 0.9992615580558777,
+}
+"""The same text with ``engine: encoder`` (a test holds the three examples to the real
+answers)."""
 
 
 class AnalyseResponse(BaseModel):
     """Body of a 200 from ``POST /analyse``; an item of a batch's ``results``."""
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [_RESPONSE_EXAMPLE, MODEL_RESPONSE_EXAMPLE]}
+        json_schema_extra={
+            "examples": [_RESPONSE_EXAMPLE, MODEL_RESPONSE_EXAMPLE, ENCODER_RESPONSE_EXAMPLE]
+        }
     )
 
     input: Annotated[str, Field(description="The submitted text, unchanged.")]
@@ -280,8 +349,8 @@ class AnalyseResponse(BaseModel):
             ge=-1.0,
             le=1.0,
             description=(
-                "In [-1, 1]; below 0 is negative. textblob: its polarity. model: "
-                "2 * probabilities.positive - 1."
+                "In [-1, 1]; below 0 is negative. textblob: its polarity. The trained engines: "
+                "probabilities.positive - probabilities.negative."
             ),
         ),
     ]
@@ -289,8 +358,9 @@ class AnalyseResponse(BaseModel):
         Literal["positive", "negative", "neutral"],
         Field(
             description=(
-                "positive if sentiment_score > neutral_threshold, negative if below "
-                "-neutral_threshold, else neutral."
+                "With a neutral_threshold: positive if sentiment_score > neutral_threshold, "
+                "negative if below -neutral_threshold, else neutral. Without one (the trained "
+                "engines' default): the most probable class."
             )
         ),
     ]
@@ -307,15 +377,47 @@ class AnalyseResponse(BaseModel):
         ),
     ] = None
     neutral_threshold: Annotated[
-        float, Field(ge=0.0, le=1.0, description="The threshold the labels were derived with.")
-    ]
+        float | None,
+        Field(
+            ge=0.0,
+            le=1.0,
+            description=(
+                "The threshold the labels were derived with; absent when they are the most "
+                "probable class."
+            ),
+            **OMITTED_IF_NONE,
+        ),
+    ] = None
     engine: Annotated[EngineName, Field(description="The engine that scored the text.")]
     probabilities: Annotated[
         Probabilities | None,
         Field(
             description=(
-                "Only with the model engine: the logistic regression's class probabilities, "
-                "{positive: p, negative: 1 - p}."
+                "Only with the trained engines: the class probabilities of positive, neutral "
+                "and negative, summing to 1."
+            ),
+            **OMITTED_IF_NONE,
+        ),
+    ] = None
+    language: Annotated[
+        str | None,
+        Field(
+            description=(
+                "The text's language: ISO 639-1 (ISO 639-3 for a language without a two-letter "
+                "code, `und` for a text without a word), as identified, or `en` as declared. "
+                "Absent where the deployment does not check languages (LANGUAGE_CHECK=off)."
+            ),
+            examples=["en"],
+            **OMITTED_IF_NONE,
+        ),
+    ] = None
+    language_confidence: Annotated[
+        float | None,
+        Field(
+            ge=0.0,
+            le=1.0,
+            description=(
+                "The identifier's probability of `language`; absent when it was declared."
             ),
             **OMITTED_IF_NONE,
         ),
@@ -353,6 +455,18 @@ class AnalyseResponse(BaseModel):
             **OMITTED_IF_NONE,
         ),
     ] = None
+    effects: Annotated[
+        list[EffectResult] | None,
+        Field(
+            description=(
+                "Only with explain and the encoder engine: each word with what removing it does "
+                "to the score (occlusion), largest absolute effect first; for texts of up to 64 "
+                "word-piece tokens, empty for longer ones (whose `sentences` then say where the "
+                "score comes from: explain with the encoder scores each sentence too)."
+            ),
+            **OMITTED_IF_NONE,
+        ),
+    ] = None
 
 
 class BatchItemResult(AnalyseResponse):
@@ -367,7 +481,9 @@ class BatchItemError(BaseModel):
     index: Annotated[int, Field(ge=0, description="Position of the text in `texts`, from 0.")]
     error: Annotated[str, Field(description="What is wrong with it, for a human.")]
     code: Annotated[
-        Literal["no_text", "text_too_long", "invalid_type", "lone_surrogate"],
+        Literal[
+            "no_text", "text_too_long", "invalid_type", "lone_surrogate", "unsupported_language"
+        ],
         Field(description="What is wrong with it, for a program."),
     ]
 

@@ -93,6 +93,7 @@ def analyse_text(
             sentences=request.sentences,
             explain=request.explain,
             engine=request.engine,
+            language=request.language,
         )
     )
 
@@ -130,6 +131,7 @@ def analyse_batch(
         sentences=request.sentences,
         explain=request.explain,
         engine=request.engine,
+        language=request.language,
     )
     return BatchResponse(
         results=[BatchItemResult(**result) for result in results],

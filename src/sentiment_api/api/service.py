@@ -5,21 +5,25 @@ no Powertools event handler, no HTTP.
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from sentiment_api.analysis import analyse
+from sentiment_api.analysis import AUTO, analyse, analyse_many
 from sentiment_api.errors import (
     DomainError,
+    EngineUnavailableError,
     InvalidTypeError,
     LoneSurrogateError,
     NoTextError,
     TextTooLongError,
     TooManyTextsError,
+    UnsupportedLanguageError,
 )
-from sentiment_api.observability import metrics
+from sentiment_api.observability import logger, metrics
 from sentiment_api.settings import get_settings
 from sentiment_api.text import check_text, check_unicode
 
@@ -34,14 +38,24 @@ def accepted_text(text: str | None) -> str:
     return check_text(text, get_settings().max_text_length)
 
 
-def threshold(requested: float | None) -> float:
-    """The neutral threshold of a request: its own, else the deployment's."""
+def threshold(requested: float | None) -> float | None:
+    """The neutral threshold of a request: its own, else the deployment's (None: each
+    engine's own rule)."""
     return get_settings().neutral_threshold if requested is None else requested
 
 
 def engine_for(requested: str | None) -> str:
     """The engine of a request: its own, else the deployment's (env ``ENGINE``)."""
     return get_settings().engine if requested is None else requested
+
+
+def language_for(declared: str | None) -> str | None:
+    """The ``language`` option of :func:`~sentiment_api.analysis.analyse` for a request: its
+    declared language (``"en"`` skips identification; any other is refused), else identify
+    it if the deployment checks languages (env ``LANGUAGE_CHECK``), else nothing."""
+    if declared is not None:
+        return declared
+    return AUTO if get_settings().language_check else None
 
 
 def analysed(
@@ -51,36 +65,44 @@ def analysed(
     sentences: bool = False,
     explain: bool = False,
     engine: str | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
     """Analyse an accepted text, count it in the ``Analyses`` metric (per label), and return
     the fields of an ``AnalyseResponse``.
 
-    ``neutral_threshold`` and ``engine`` None mean the deployment's defaults; the options are
-    those of :func:`~sentiment_api.analysis.analyse`.
+    ``neutral_threshold``, ``engine`` and ``language`` None mean the deployment's defaults; the
+    options are those of :func:`~sentiment_api.analysis.analyse`.
 
     Returns:
-        ``SentimentResult.as_dict()``: ``input``, ``sentiment_score``, ``sentiment``,
-        ``subjectivity`` (textblob), ``neutral_threshold``, ``engine``, ``probabilities``
-        (model), and ``mixed``, ``sentences``, ``assessments`` (textblob) or
-        ``contributions`` (model) when asked for.
+        ``SentimentResult.as_dict()``.
 
     Raises:
+        UnsupportedLanguageError: the text is confidently not English, or the request
+            declared another language (422).
         ValueError: ``neutral_threshold`` outside [0, 1] or an unknown ``engine`` (the
             request model prevents both).
     """
-    fields = analyse(
-        text,
-        engine=engine_for(engine),
-        neutral_threshold=threshold(neutral_threshold),
-        sentences=sentences,
-        explain=explain,
-    ).as_dict()
+    with reported_if_unavailable():
+        fields = analyse(
+            text,
+            engine=engine_for(engine),
+            neutral_threshold=threshold(neutral_threshold),
+            sentences=sentences,
+            explain=explain,
+            language=language_for(language),
+        ).as_dict()
     metrics.add_dimension(name="sentiment", value=fields["sentiment"])
     metrics.add_metric(name="Analyses", unit=MetricUnit.Count, value=1)
     return fields
 
 
-BATCH_ITEM_ERRORS = (NoTextError, TextTooLongError, InvalidTypeError, LoneSurrogateError)
+BATCH_ITEM_ERRORS = (
+    NoTextError,
+    TextTooLongError,
+    InvalidTypeError,
+    LoneSurrogateError,
+    UnsupportedLanguageError,
+)
 """The errors a batch item may get (a test holds the response model's codes to theirs)."""
 
 _KINDS = {
@@ -113,8 +135,11 @@ def analyse_batch(
     sentences: bool = False,
     explain: bool = False,
     engine: str | None = None,
+    language: str | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Analyse each text as ``POST /analyse`` would; a bad text is reported, not fatal.
+    """Analyse each text as ``POST /analyse`` would; a bad text is reported, not fatal. The
+    engine scores all the accepted texts in one call
+    (:func:`~sentiment_api.analysis.analyse_many`).
 
     Returns:
         ``(results, errors)``: ``results`` holds ``{"index", **analysed fields}`` per analysed
@@ -128,26 +153,51 @@ def analyse_batch(
     limit = get_settings().max_batch_size
     if len(texts) > limit:
         raise TooManyTextsError(len(texts), limit)
-    chosen = threshold(neutral_threshold)
-    chosen_engine = engine_for(engine)
-    results: list[dict[str, Any]] = []
+    accepted: list[tuple[int, str]] = []
     errors: list[dict[str, Any]] = []
     for index, item in enumerate(texts):
         try:
-            text = accepted_text(batch_text(item))
+            accepted.append((index, accepted_text(batch_text(item))))
         except DomainError as exc:  # what POST /analyse would answer for this text alone
             errors.append({"index": index, **exc.fields()})
-            continue
-        result = analyse(
-            text,
-            engine=chosen_engine,
-            neutral_threshold=chosen,
+    with reported_if_unavailable():
+        analysed_texts = analyse_many(
+            [text for _, text in accepted],
+            engine=engine_for(engine),
+            neutral_threshold=threshold(neutral_threshold),
             sentences=sentences,
             explain=explain,
+            language=language_for(language),
         )
-        results.append({"index": index, **result.as_dict()})
+    results: list[dict[str, Any]] = []
+    for (index, _), outcome in zip(accepted, analysed_texts, strict=True):
+        if isinstance(outcome, DomainError):
+            errors.append({"index": index, **outcome.fields()})
+        else:
+            results.append({"index": index, **outcome.as_dict()})
+    errors.sort(key=lambda error: int(error["index"]))
     _count_analyses(Counter(result["sentiment"] for result in results))
     return results, errors
+
+
+@contextlib.contextmanager
+def reported_if_unavailable() -> Iterator[None]:
+    """Let an :class:`~sentiment_api.errors.EngineUnavailableError` through (a 503) after logging
+    its cause at ERROR and counting it in the ``EngineUnavailable`` metric, by ``engine``: what
+    an operator's alarm watches (template ``EngineUnavailableAlarm``)."""
+    try:
+        yield
+    except EngineUnavailableError as exc:
+        logger.error("Engine unavailable", exc_info=exc.__cause__, extra={"engine": exc.engine})
+        with single_metric(
+            name="EngineUnavailable",
+            unit=MetricUnit.Count,
+            value=1,
+            namespace=metrics.namespace,
+            default_dimensions={"service": metrics.service, **metrics.default_dimensions},
+        ) as metric:
+            metric.add_dimension(name="engine", value=exc.engine)
+        raise
 
 
 def _count_analyses(labels: Counter[str]) -> None:

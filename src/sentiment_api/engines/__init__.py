@@ -1,10 +1,10 @@
 """The analysis engines, one module each, and the one registry of their names.
 
-A new engine is one module here that defines ``ENGINE`` (an object of the
-:class:`~sentiment_api.engines.base.Engine` protocol) plus its line in :data:`REGISTRY`. This
-module imports none of them: an engine's module, and what it loads (a lexicon, a model file),
-is imported on the first :func:`get_engine` of its name, so a function loads only the engines
-it uses.
+A new engine is one module here whose ``load()`` returns an object of the
+:class:`~sentiment_api.engines.base.Engine` protocol, plus its line in :data:`REGISTRY`. This
+module imports none of them: an engine's module is imported, and its ``load()`` called (a
+lexicon, a model file), on the first :func:`get_engine` of its name, so a function loads only
+the engines it uses.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 REGISTRY: dict[str, str] = {
     "textblob": "textblob",  # TextBlob's lexicon: the tutorial's exact figures
     "model": "tfidf",  # TF-IDF + logistic regression (docs/model.md)
+    "encoder": "encoder",  # all-MiniLM-L6-v2, int8 ONNX, and a logistic head (docs/model.md)
 }
 """Engine name (the API's ``engine``) -> its module in this package."""
 
@@ -43,5 +44,5 @@ def get_engine(name: str) -> Engine:
     if name not in REGISTRY:
         raise ValueError(f"engine must be one of {', '.join(ENGINE_NAMES)}, not {name!r}")
     module = importlib.import_module(f"{__name__}.{REGISTRY[name]}")
-    engine: Engine = module.ENGINE
+    engine: Engine = module.load()
     return engine

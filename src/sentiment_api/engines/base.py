@@ -15,8 +15,9 @@ class Verdict:
     Attributes:
         score: the sentiment score in [-1.0, 1.0]; negative < 0 < positive.
         subjectivity: in [0.0, 1.0] (TextBlob's), or None for an engine that has none.
-        probabilities: class probabilities summing to 1 (``{"positive": p, "negative":
-            1 - p}``), or None for an engine that has none.
+        probabilities: class probabilities summing to 1 (``{"positive", "neutral",
+            "negative"}``), or None for an engine that has none; the score is then
+            ``p(positive) - p(negative)``.
         detail: what :meth:`Engine.explain` needs of this reading; the engine's own, opaque
             to everyone else.
     """
@@ -43,6 +44,10 @@ class Contribution:
     ngram: str
     contribution: float
 
+    def as_dict(self) -> dict[str, Any]:
+        """``{"ngram", "contribution"}``."""
+        return {"ngram": self.ngram, "contribution": self.contribution}
+
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
@@ -64,8 +69,44 @@ class Assessment:
     subjectivity: float
     label: str | None
 
+    def as_dict(self) -> dict[str, Any]:
+        """``{"words", "polarity", "subjectivity", "label"}``."""
+        return {
+            "words": list(self.words),
+            "polarity": self.polarity,
+            "subjectivity": self.subjectivity,
+            "label": self.label,
+        }
 
-Evidence = tuple[Assessment, ...] | tuple[Contribution, ...]
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """What removing one word does to the score (``explain`` with the ``encoder`` engine).
+
+    Attributes:
+        word: the word as it stands in the text.
+        offset: where it starts in the text, in Unicode code points.
+        length: its length, in code points.
+        effect: the text's score minus the score of the text without this word, in score
+            units (``p(positive) - p(negative)``): > 0 means the word pushed towards positive.
+    """
+
+    word: str
+    offset: int
+    length: int
+    effect: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{"word", "offset", "length", "effect"}``."""
+        return {
+            "word": self.word,
+            "offset": self.offset,
+            "length": self.length,
+            "effect": self.effect,
+        }
+
+
+Evidence = tuple[Assessment, ...] | tuple[Contribution, ...] | tuple[Effect, ...]
 """What a score rests on, as an engine explains it."""
 
 
@@ -73,11 +114,14 @@ class Engine(Protocol):
     """An analysis engine: scores texts, and says what a score rests on.
 
     Attributes:
-        evidence: the result field :meth:`explain`'s items go to: ``"assessments"`` or
-            ``"contributions"``.
+        evidence: the result field :meth:`explain`'s items go to: ``"assessments"``,
+            ``"contributions"`` or ``"effects"``.
+        explains_sentences: whether an explanation also scores each sentence alone (the
+            encoder's: its word effects stop at short texts).
     """
 
-    evidence: Literal["assessments", "contributions"]
+    evidence: Literal["assessments", "contributions", "effects"]
+    explains_sentences: bool
 
     def score(self, texts: Sequence[str]) -> list[Verdict]:
         """One :class:`Verdict` per text, in order. Pure: the same text, the same verdict.

@@ -76,6 +76,7 @@ class TextBlobEngine:
     """
 
     evidence: Literal["assessments"] = "assessments"
+    explains_sentences = False
 
     def score(self, texts: Sequence[str]) -> list[Verdict]:
         """What ``TextBlob(text).sentiment`` computes, per text (``PatternAnalyzer.analyze``
@@ -96,3 +97,8 @@ class TextBlobEngine:
 
 
 ENGINE = TextBlobEngine()
+
+
+def load() -> TextBlobEngine:
+    """The engine (its lexicon loaded when this module was imported)."""
+    return ENGINE

@@ -14,8 +14,10 @@ are scikit-learn's (User Guide, "6.2.3 Text feature extraction", and the API ref
    ``1 + ln(tf)``. N-grams outside the vocabulary are ignored.
 3. ``x = tf x idf``, with ``idf = ln((1 + n) / (1 + df)) + 1`` (``smooth_idf=True``; stored
    per feature, as fitted), then L2-normalised: ``x / ‖x‖₂`` (no change if ``‖x‖₂ = 0``).
-4. Logit ``z = w · x + b`` (``coef_``, ``intercept_``) and ``p(positive) = 1 / (1 + e^(-z))``,
-   which is ``predict_proba(...)[:, 1]`` for a binary ``LogisticRegression``.
+4. One logit per class, ``z_k = w_k · x + b_k`` (``coef_``, ``intercept_``; the neutral class's
+   weights and intercept are 0, the export's reference, see ``tools/train_model.py``), and
+   ``p_k = e^(z_k) / Σ_j e^(z_j)``, the softmax that ``predict_proba`` computes for a
+   multinomial ``LogisticRegression``.
 
 A test checks on the 3,000 shared sentences and on edge cases that :func:`score` equals the
 scikit-learn pipeline's ``predict_proba`` to 1e-12.
@@ -38,34 +40,46 @@ MODEL_PATH = Path(__file__).with_name("data") / "sentiment_model.json"
 """The exported model: compact JSON written by ``make train``."""
 
 
+CLASSES = ("negative", "neutral", "positive")
+"""The model's classes, in its file's order."""
+
+
 @dataclass(frozen=True, slots=True)
 class ModelScore:
     """The model's verdict on one text.
 
     Attributes:
-        probability: p(positive) in [0, 1], the logistic of ``logit``.
-        logit: ``w · x + b``, the log-odds of positive (natural logarithm).
+        probabilities: ``(p(negative), p(neutral), p(positive))``, summing to 1: the softmax of
+            ``logits``.
+        logits: ``(z_negative, z_neutral, z_positive)``; ``z_neutral`` is 0 (the reference).
         features: the text's in-vocabulary n-grams and their L2-normalised tf-idf values
             ``x_i`` (each in (0, 1]), in the order first seen; empty if none is known.
     """
 
-    probability: float
-    logit: float
+    probabilities: tuple[float, float, float]
+    logits: tuple[float, float, float]
     features: tuple[tuple[str, float], ...]
+
+    @property
+    def log_odds(self) -> float:
+        """``ln(p(positive) / p(negative))``: the positive logit less the negative one."""
+        return self.logits[2] - self.logits[0]
 
 
 class TfidfLogisticModel:
-    """A fitted ``TfidfVectorizer`` + binary ``LogisticRegression``, read from its JSON export.
+    """A fitted ``TfidfVectorizer`` + three-class ``LogisticRegression``, read from its JSON
+    export.
 
     Args:
         spec: the decoded JSON: ``vectorizer`` (``token_pattern``, ``ngram_range``,
-            ``sublinear_tf``, ``lowercase``, ``norm``), ``intercept`` and ``features``,
-            a mapping from n-gram to ``[idf, weight]``.
+            ``sublinear_tf``, ``lowercase``, ``norm``), ``intercept`` (per class) and
+            ``features``, a mapping from n-gram to ``[idf, w_negative, w_positive]`` (the
+            neutral class's weights are 0).
 
     Raises:
         ValueError: the export uses a setting this scorer does not reproduce (an analyzer other
             than ``word``, accent stripping, a norm other than ``l2``, or classes other than
-            ``["negative", "positive"]``).
+            :data:`CLASSES`).
     """
 
     def __init__(self, spec: dict[str, Any]) -> None:
@@ -74,17 +88,22 @@ class TfidfLogisticModel:
             vectorizer["analyzer"] != "word"
             or vectorizer["strip_accents"] is not None
             or vectorizer["norm"] != "l2"
-            or spec["classes"] != ["negative", "positive"]
+            or spec["classes"] != list(CLASSES)
+            or spec["intercept"]["neutral"] != 0.0
         ):
             raise ValueError("the model file uses settings this scorer does not implement")
         self._findall = re.compile(vectorizer["token_pattern"]).findall
         self._lowercase = bool(vectorizer["lowercase"])
         self._min_n, self._max_n = vectorizer["ngram_range"]
         self._sublinear_tf = bool(vectorizer["sublinear_tf"])
-        self.intercept: float = spec["intercept"]
-        """``b``, the logistic regression's intercept (log-odds)."""
-        # The decoded [idf, weight] lists as they are: copying 10,000 of them into tuples
-        # would add about a quarter to the import time (the Lambda init phase).
+        self.intercepts: tuple[float, float, float] = (
+            spec["intercept"]["negative"],
+            0.0,
+            spec["intercept"]["positive"],
+        )
+        """``(b_negative, 0, b_positive)``, the logistic regression's intercepts."""
+        # The decoded [idf, w_negative, w_positive] lists as they are: copying 10,000 of them
+        # into tuples would add about a quarter to the load time.
         self._features: dict[str, list[float]] = spec["features"]
 
     def __len__(self) -> int:
@@ -108,7 +127,7 @@ class TfidfLogisticModel:
         """Score ``text`` (any string; time and memory are linear in its length).
 
         Returns:
-            A :class:`ModelScore`: p(positive), the logit and the tf-idf features.
+            A :class:`ModelScore`: the class probabilities, the logits and the tf-idf features.
         """
         features = self._features
         counts = Counter(gram for gram in self.ngrams(text) if gram in features)
@@ -121,24 +140,31 @@ class TfidfLogisticModel:
         norm = math.sqrt(math.fsum(v * v for _, v in values))
         if norm > 0.0:
             values = [(gram, v / norm) for gram, v in values]
-        logit = math.fsum(features[gram][1] * v for gram, v in values) + self.intercept
-        return ModelScore(_logistic(logit), logit, tuple(values))
+        negative = math.fsum(features[gram][1] * v for gram, v in values) + self.intercepts[0]
+        positive = math.fsum(features[gram][2] * v for gram, v in values) + self.intercepts[2]
+        logits = (negative, 0.0, positive)
+        return ModelScore(_softmax(logits), logits, tuple(values))
 
     def contributions(self, model_score: ModelScore) -> list[tuple[str, float]]:
-        """Each feature's share of the logit, ``w_i x x_i``, largest absolute value first
-        (ties by n-gram); they sum with :attr:`intercept` to ``model_score.logit``."""
+        """Each feature's share of the log-odds of positive against negative,
+        ``(w_positive,i - w_negative,i) x x_i``, largest absolute value first (ties by n-gram);
+        they sum with ``b_positive - b_negative`` to ``model_score.log_odds``."""
         features = self._features
-        shares = [(gram, features[gram][1] * value) for gram, value in model_score.features]
+        shares = [
+            (gram, (features[gram][2] - features[gram][1]) * value)
+            for gram, value in model_score.features
+        ]
         shares.sort(key=lambda item: (-abs(item[1]), item[0]))
         return shares
 
 
-def _logistic(z: float) -> float:
-    """``1 / (1 + e^(-z))``, computed so that neither branch overflows (``scipy.special.expit``)."""
-    if z >= 0.0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
+def _softmax(logits: tuple[float, float, float]) -> tuple[float, float, float]:
+    """``e^(z_k) / Σ e^(z_j)``, shifted by the largest logit so that nothing overflows
+    (``scipy.special.softmax``'s way)."""
+    top = max(logits)
+    exps = [math.exp(z - top) for z in logits]
+    total = math.fsum(exps)
+    return (exps[0] / total, exps[1] / total, exps[2] / total)
 
 
 def load_model(path: Path = MODEL_PATH) -> TfidfLogisticModel:
@@ -157,30 +183,37 @@ EXPLAIN_TOP_N = 10
 """How many n-grams ``explain`` lists: the largest contributions."""
 
 
-class TfidfEngine:
-    """:data:`MODEL` as an :class:`~sentiment_api.engines.base.Engine`: score =
-    ``2·p(positive) - 1``, ``probabilities = {"positive": p, "negative": 1 - p}``, no
-    subjectivity; ``explain`` gives the :data:`EXPLAIN_TOP_N` n-grams with the largest
-    ``|w_i x x_i|``. Time and memory are linear in the text's length.
+NO_EVIDENCE = {"positive": 0.0, "neutral": 1.0, "negative": 0.0}
+"""The probabilities of a text with none of the model's n-grams (see :class:`TfidfEngine`)."""
 
-    A text with none of the model's n-grams gets p = 0.5 (score 0): without a single known
-    n-gram the logit is the intercept alone, which says only how the training classes were
-    balanced, not anything about the text (an emoji, a number or a sentence in French would
-    all come back negative). As TextBlob scores 0 when it finds no lexicon word, the model then
-    abstains.
+
+class TfidfEngine:
+    """:data:`MODEL` as an :class:`~sentiment_api.engines.base.Engine`: probabilities of
+    negative, neutral and positive, score ``p(positive) - p(negative)``, no subjectivity;
+    ``explain`` gives the :data:`EXPLAIN_TOP_N` n-grams with the largest contributions to the
+    log-odds of positive against negative. Time and memory are linear in the text's length.
+
+    A text with none of the model's n-grams is neutral with certainty (:data:`NO_EVIDENCE`):
+    without a single known n-gram the logits are the intercepts alone, which say only how the
+    training classes were balanced, not anything about the text (an emoji or a number). As
+    TextBlob scores 0 when it finds no lexicon word, the model then abstains.
     """
 
     evidence: Literal["contributions"] = "contributions"
+    explains_sentences = False
 
     def score(self, texts: Sequence[str]) -> list[Verdict]:
         """One verdict per text; its ``detail`` is the :class:`ModelScore`."""
         verdicts = []
         for text in texts:
             scored = MODEL.score(text)
-            p = scored.probability if scored.features else 0.5
-            verdicts.append(
-                Verdict(2.0 * p - 1.0, None, {"positive": p, "negative": 1.0 - p}, scored)
-            )
+            if scored.features:
+                negative, neutral, positive = scored.probabilities
+                probabilities = {"positive": positive, "neutral": neutral, "negative": negative}
+            else:
+                probabilities = dict(NO_EVIDENCE)
+            score = probabilities["positive"] - probabilities["negative"]
+            verdicts.append(Verdict(score, None, probabilities, scored))
         return verdicts
 
     def explain(self, verdict: Verdict) -> tuple[Contribution, ...]:
@@ -192,3 +225,8 @@ class TfidfEngine:
 
 
 ENGINE = TfidfEngine()
+
+
+def load() -> TfidfEngine:
+    """The engine (:data:`MODEL` loaded when this module was imported)."""
+    return ENGINE

@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sentiment_api import engines
+from sentiment_api import engines, language
 from sentiment_api.api import service
 from sentiment_api.errors import (
     BodyTooLargeError,
     NoTextError,
     ResponseTooLargeError,
     TextTooLongError,
+    UnsupportedLanguageError,
     UnsupportedMediaTypeError,
 )
 from sentiment_api.http import cors, proxy
@@ -37,9 +38,18 @@ from sentiment_api.text import has_lone_surrogate
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-# A misconfigured deployment fails at init, not on its first request; the default engine loads
-# here too (others on first use), so that its first request does not pay for it.
-engines.get_engine(get_settings().engine)
+# A misconfigured deployment fails at init, not on its first request; the default engine (and,
+# where languages are checked, the identifier) load here too, so that the first request does
+# not pay for them. Other engines load on first use. An engine whose artefacts cannot load must
+# not take the function down with it: its requests get a 503, the other engines answer.
+if get_settings().language_check:
+    language.identifier()
+try:
+    engines.get_engine(get_settings().engine)
+except Exception:
+    logger.exception(
+        "The default engine could not be loaded", extra={"engine": get_settings().engine}
+    )
 
 
 def _screen(event: dict[str, Any]) -> dict[str, Any]:
@@ -86,7 +96,11 @@ def _analyse_fast(event: dict[str, Any]) -> dict[str, Any] | None:
         text = service.accepted_text(text)
     except (NoTextError, TextTooLongError):
         return None
-    return proxy.proxy_response(HTTPStatus.OK, service.analysed(text, engine=engine))
+    try:
+        fields = service.analysed(text, engine=engine)
+    except UnsupportedLanguageError as exc:
+        return rejected_response(exc)
+    return proxy.proxy_response(HTTPStatus.OK, fields)
 
 
 @functools.cache

@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
 from sentiment_api import engines
+from sentiment_api.analysis import AUTO
 from sentiment_api.jobs import storage
 from sentiment_api.jobs.files import JobOptions
 from sentiment_api.jobs.runner import run_job
@@ -24,9 +25,15 @@ from sentiment_api.jobs.tracing import tracer
 from sentiment_api.observability import logger, metrics
 from sentiment_api.settings import get_settings
 
-# A misconfigured deployment fails at init, not on its first job; the default engine loads here.
-engines.get_engine(get_settings().engine)
+# A misconfigured deployment fails at init, not on its first job; the default engine loads here
+# (a job that cannot load its engine fails as internal_error, and is retried).
 get_job_settings()
+try:
+    engines.get_engine(get_settings().engine)
+except Exception:
+    logger.exception(
+        "The default engine could not be loaded", extra={"engine": get_settings().engine}
+    )
 
 s3 = boto3.client("s3", config=Config(retries={"mode": "standard"}))
 """Created once per execution environment; honours ``AWS_ENDPOINT_URL_S3`` (moto_server)."""
@@ -57,6 +64,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         neutral_threshold=analysis.neutral_threshold,
         max_text_length=analysis.max_text_length,
         engine=analysis.engine,
+        language=AUTO if analysis.language_check else None,
     )
     jobs: list[dict[str, Any]] = []
     for record in event.get("Records", []):

@@ -19,6 +19,7 @@ from sentiment_api.errors import (
     ApiKeyRequiredError,
     BodyTooLargeError,
     DomainError,
+    EngineUnavailableError,
     InternalError,
     InvalidBodyEncodingError,
     InvalidFilenameError,
@@ -32,6 +33,7 @@ from sentiment_api.errors import (
     ResponseTooLargeError,
     TextTooLongError,
     TooManyTextsError,
+    UnsupportedLanguageError,
     UnsupportedMediaTypeError,
     UploadTooLargeError,
 )
@@ -55,7 +57,9 @@ STATUS: dict[type[DomainError], HTTPStatus] = {
     ResponseTooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     UnsupportedMediaTypeError: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
     InvalidRequestError: HTTPStatus.UNPROCESSABLE_ENTITY,
+    UnsupportedLanguageError: HTTPStatus.UNPROCESSABLE_ENTITY,
     InternalError: HTTPStatus.INTERNAL_SERVER_ERROR,
+    EngineUnavailableError: HTTPStatus.SERVICE_UNAVAILABLE,
 }
 """``error class -> HTTP status``: the errors an HTTP function answers. The ``code`` and the
 message are the error's own."""

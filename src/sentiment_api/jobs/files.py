@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, BinaryIO
 
-from sentiment_api.analysis import analyse
+from sentiment_api.analysis import AUTO, analyse_many
 from sentiment_api.errors import (
     CsvLineTooLongError,
     DomainError,
@@ -51,9 +51,14 @@ from sentiment_api.errors import (
     NoTextError,
     NotUtf8Error,
     TextTooLongError,
+    UnsupportedLanguageError,
 )
 from sentiment_api.jobs.timestamps import iso_utc
 from sentiment_api.text import check_text, check_unicode, has_lone_surrogate
+
+DOCUMENTS_PER_BATCH = 32
+"""Documents analysed in one call (:func:`~sentiment_api.analysis.analyse_many`): an engine
+may run them as one batch; memory stays bounded by this many lines."""
 
 MAX_LINE_BYTES = 1 << 20
 """The longest line read, in bytes (1 MiB): what bounds memory per document. A longer line is
@@ -69,19 +74,24 @@ class JobOptions:
 
     Attributes:
         text_column: the ``.csv`` column that holds the text (ignored for other formats).
-        neutral_threshold: ``|score| <= neutral_threshold`` is neutral, in [0, 1].
+        neutral_threshold: ``|score| <= neutral_threshold`` is neutral, in [0, 1]; None, each
+            engine's own rule.
         sentences, explain: as the options of ``POST /analyse``.
         max_text_length: longest document analysed, in Unicode code points; longer ones are
             ``text_too_long`` errors.
-        engine: ``textblob`` or ``model``, as :func:`~sentiment_api.analysis.analyse`'s.
+        engine: an engine's name, as :func:`~sentiment_api.analysis.analyse`'s.
+        language: as :func:`~sentiment_api.analysis.analyse`'s: ``"auto"`` (the default:
+            identify; a document confidently not English is an ``unsupported_language`` line),
+            None (no identification) or a declared language.
     """
 
     text_column: str = "text"
-    neutral_threshold: float = 0.0
+    neutral_threshold: float | None = None
     sentences: bool = False
     explain: bool = False
     max_text_length: int = 5_000
     engine: str = "textblob"
+    language: str | None = AUTO
 
 
 @dataclass(slots=True)
@@ -141,28 +151,55 @@ def analyse_stream(
     tally = Tally() if tally is None else tally
     lines = _decoded_lines(source, progress)
     documents = {"txt": _txt_documents, "csv": _csv_documents, "jsonl": _jsonl_documents}[fmt]
-    write = sink.write
-    for text, meta, error in documents(lines, options):
-        tally.documents += 1
-        record: dict[str, Any] = {"line": tally.documents}
+    pending: list[_Pending] = []
+    try:
+        for text, meta, error in documents(lines, options):
+            tally.documents += 1
+            if error is None:
+                try:
+                    text = check_unicode(check_text(text, options.max_text_length))
+                except DomainError as exc:
+                    error = exc
+            pending.append((tally.documents, text, meta, error))
+            if len(pending) == DOCUMENTS_PER_BATCH:
+                _write_batch(pending, sink, options, tally)
+                pending.clear()
+    except FileRejectedError:  # a file rejected midway still writes every document it counted
+        _write_batch(pending, sink, options, tally)
+        raise
+    _write_batch(pending, sink, options, tally)
+    return tally
+
+
+_Pending = tuple[int, str | None, dict[str, Any] | None, DomainError | None]
+"""A document read and checked, not yet analysed: (line, text, meta, error)."""
+
+
+def _write_batch(pending: list[_Pending], sink: IO[str], options: JobOptions, tally: Tally) -> None:
+    """Analyse the accepted documents of ``pending`` in one call and write every document's
+    line, in order."""
+    texts = [text for _, text, _, error in pending if error is None and text is not None]
+    outcomes = iter(
+        analyse_many(
+            texts,
+            engine=options.engine,
+            neutral_threshold=options.neutral_threshold,
+            sentences=options.sentences,
+            explain=options.explain,
+            language=options.language,
+        )
+    )
+    for number, _, meta, error in pending:
+        record: dict[str, Any] = {"line": number}
         if error is None:
-            try:
-                text = check_unicode(check_text(text, options.max_text_length))
-            except DomainError as exc:
-                error = exc
-        if error is None:
-            assert text is not None  # check_text let it through
-            result = analyse(
-                text,
-                engine=options.engine,
-                neutral_threshold=options.neutral_threshold,
-                sentences=options.sentences,
-                explain=options.explain,
-            )
-            record.update(result.as_dict())
-            tally.results[result.sentiment] += 1
-            tally.score_sum += result.sentiment_score
-        else:
+            outcome = next(outcomes)
+            if isinstance(outcome, DomainError):
+                error = outcome
+            else:
+                record.update(outcome.as_dict())
+                tally.results[outcome.sentiment] += 1
+                tally.score_sum += outcome.sentiment_score
+        if error is not None:
             record.update(error.fields())
             tally.errors[error.code] += 1
         if meta:
@@ -170,9 +207,8 @@ def analyse_stream(
         line = json.dumps(record, ensure_ascii=False)
         if meta and has_lone_surrogate(line):  # a JSON escape in a .jsonl field; keep it escaped
             line = json.dumps(record)
-        write(line)
-        write("\n")
-    return tally
+        sink.write(line)
+        sink.write("\n")
 
 
 def summary(
@@ -210,6 +246,7 @@ def summary(
             "sentences": options.sentences,
             "explain": options.explain,
             "engine": options.engine,
+            "language": options.language,
         },
         "documents": tally.documents,
         "results": {label: tally.results[label] for label in ("positive", "neutral", "negative")},
@@ -231,6 +268,7 @@ LINE_ERRORS = (
     NoTextError,
     TextTooLongError,
     LoneSurrogateError,
+    UnsupportedLanguageError,
     InvalidTypeError,
     InvalidJsonError,
     MissingTextError,

@@ -33,7 +33,7 @@ from sentiment_api.observability import logger, metrics
 RESULTS_TYPE = f"{CONTENT_TYPES['jsonl']}; charset=utf-8"
 """The results' media type: JSON Lines, UTF-8."""
 
-_JOB_OPTIONS = ("text_column", "neutral_threshold", "sentences", "explain", "engine")
+_JOB_OPTIONS = ("text_column", "neutral_threshold", "sentences", "explain", "engine", "language")
 """What a job record may set; the length cap stays the deployment's."""
 
 

@@ -38,7 +38,8 @@ def test_sentences_and_mixed_are_added_on_request(lambda_context):
 def test_offsets_count_code_points_through_json(lambda_context):
     # Given a text with astral emoji, accents and CRLF, sent as the JSON a client would send
     text = "J'adore 😍😍. Le café? Trop cher!\r\nÀ revoir 👎."
-    status, _, body = post("/analyse", {"text": text, "sentences": True}, lambda_context)
+    request = {"text": text, "sentences": True, "language": "en"}  # French, declared English
+    status, _, body = post("/analyse", request, lambda_context)
 
     # Then every sentence is the slice its code-point offset and length name
     assert status == 200 and len(body["sentences"]) == 4

@@ -8,6 +8,7 @@ import pytest
 from sentiment_api import __version__
 from sentiment_api.api.app import ALLOWED_METHODS
 from sentiment_api.api.models import AnalyseRequest, BatchRequest
+from sentiment_api.engines import ENGINE_NAMES
 from sentiment_api.handlers import api
 from sentiment_api.http.models import ErrorResponse
 from support import ROOT, FakeLambdaContext, api_event
@@ -107,18 +108,18 @@ def test_engine_option_and_model_fields_are_described(document):
     schemas = document["components"]["schemas"]
     response = schemas["AnalyseResponse"]["properties"]
     assert "absent with the model engine" in response["subjectivity"]["description"].lower()
-    assert "1 - p" in response["probabilities"]["description"]
+    assert "positive, neutral and negative" in response["probabilities"]["description"]
     assert "log-odds" in schemas["ContributionResult"]["properties"]["contribution"]["description"]
     assert (
         "absent with the model"
         in schemas["SentenceResult"]["properties"]["subjectivity"]["description"]
     )
     engine = schemas["AnalyseRequest"]["properties"]["engine"]
-    assert {"enum": ["textblob", "model"], "type": "string"} in engine["anyOf"]
+    assert {"enum": list(ENGINE_NAMES), "type": "string"} in engine["anyOf"]
     assert "env ENGINE" in engine["description"]
     examples = document["paths"]["/analyse"]["post"]["requestBody"]["content"]["application/json"]
     assert examples["examples"]["model engine"]["value"]["engine"] == "model"
-    assert [e["engine"] for e in schemas["AnalyseResponse"]["examples"]] == ["textblob", "model"]
+    assert [e["engine"] for e in schemas["AnalyseResponse"]["examples"]] == list(ENGINE_NAMES)
 
 
 def test_the_document_is_the_recorded_contract():

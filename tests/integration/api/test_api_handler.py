@@ -11,6 +11,7 @@ import pytest
 
 from sentiment_api import observability
 from sentiment_api.handlers import api
+from sentiment_api.language import identify
 from sentiment_api.settings import get_settings
 from support import (
     EVENTS,
@@ -43,6 +44,7 @@ def test_analyse_returns_the_tutorials_result(lambda_context):
 
     assert status == 200
     assert headers["content-type"] == ["application/json"]
+    guess = identify("Happy New Year!")  # the deployment identifies the language by default
     assert body == {
         "input": "Happy New Year!",
         "sentiment_score": 0.48522727272727273,
@@ -50,7 +52,10 @@ def test_analyse_returns_the_tutorials_result(lambda_context):
         "subjectivity": 0.7272727272727273,
         "neutral_threshold": 0.0,
         "engine": "textblob",
+        "language": "en",
+        "language_confidence": guess.confidence,
     }
+    assert guess.code == "en"
 
 
 def test_health_check_reports_ok_and_version(lambda_context):
@@ -133,7 +138,7 @@ def test_invalid_base64_is_400(lambda_context):
 
 
 def test_base64_utf8_body_is_analysed(lambda_context):
-    event = api_event(body='{"text": "Café crème: délicieux! 😀"}'.encode())
+    event = api_event(body='{"text": "Café crème: délicieux! 😀", "language": "en"}'.encode())
 
     status, _, payload = call(event, lambda_context)
 
@@ -316,7 +321,7 @@ def test_max_text_length_is_read_from_the_environment_at_import():
 def test_an_unknown_engine_fails_the_init():
     with pytest.raises(subprocess.CalledProcessError) as failure:
         run_python("from sentiment_api.handlers import api", ENGINE="vader")
-    assert "ENGINE must be one of textblob, model, not 'vader'" in failure.value.stderr
+    assert "ENGINE must be one of textblob, model, encoder, not 'vader'" in failure.value.stderr
 
 
 def test_body_longer_than_any_valid_request_is_413_before_parsing(lambda_context):

@@ -199,6 +199,7 @@ def test_options_of_the_job_record_reach_the_job(bucket):
     assert parse_jsonl(get_bytes(bucket, results_key).decode()) == expected
     assert get_json(bucket, summary_key)["options"] == {
         **options,
+        "language": "auto",
         "explain": False,
         "engine": "textblob",
     }

@@ -100,11 +100,14 @@ def test_every_route_of_the_router_is_an_any_event_and_nothing_else(lambda_conte
 def test_settings_parameters_feed_the_function_and_match_the_code_defaults():
     variables = FUNCTION["Properties"]["Environment"]["Variables"]
     defaults = Settings()
-    for parameter, variable, default in (
-        ("MaxBatchSize", "MAX_BATCH_SIZE", defaults.max_batch_size),
-        ("NeutralThreshold", "NEUTRAL_THRESHOLD", defaults.neutral_threshold),
+    for parameter, variable in (
+        ("MaxBatchSize", "MAX_BATCH_SIZE"),
+        ("NeutralThreshold", "NEUTRAL_THRESHOLD"),
+        ("LanguageCheck", "LANGUAGE_CHECK"),
     ):
-        assert TEMPLATE["Parameters"][parameter]["Default"] == default
+        # The parameter's default, as the function reads it, is the code's default
+        default = str(TEMPLATE["Parameters"][parameter]["Default"])
+        assert Settings.from_env({variable: default}) == defaults, parameter
         assert variables[variable] == {"Ref": parameter}
     assert TEMPLATE["Parameters"]["MaxBatchSize"]["MaxValue"] == MAX_BATCH_SIZE_LIMIT
 
@@ -321,3 +324,13 @@ def test_engine_parameter_feeds_both_analysing_functions_and_matches_the_setting
     for name in ("SentimentFunction", "SentimentJobFunction"):
         variables = RESOURCES[name]["Properties"]["Environment"]["Variables"]
         assert variables["ENGINE"] == {"Ref": "Engine"}
+
+
+def test_language_check_parameter_feeds_both_analysing_functions():
+    parameter = TEMPLATE["Parameters"]["LanguageCheck"]
+    assert parameter["AllowedValues"] == ["refuse", "off"]
+    for value in parameter["AllowedValues"]:
+        Settings.from_env({"LANGUAGE_CHECK": value})  # each allowed value is one the code takes
+    for name in ("SentimentFunction", "SentimentJobFunction"):
+        variables = RESOURCES[name]["Properties"]["Environment"]["Variables"]
+        assert variables["LANGUAGE_CHECK"] == {"Ref": "LanguageCheck"}

@@ -74,16 +74,17 @@ def test_tokenizer_is_the_vectorizers_own_analyzer(training, texts):
         assert MODEL.ngrams(text) == analyzer(text), text
 
 
-def test_probability_equals_sklearn_predict_proba(training, texts):
+def test_probabilities_equal_sklearn_predict_proba(training, texts):
     pipeline = training[4]
-    expected = pipeline.predict_proba(texts)[:, 1]
+    expected = pipeline.predict_proba(texts)
     labels = pipeline.predict(texts)
     worst = 0.0
-    for text, p, label in zip(texts, expected, labels, strict=True):
-        ours = MODEL.score(text).probability
-        worst = max(worst, abs(ours - float(p)))
-        assert abs(ours - float(p)) <= 1e-12, text
-        assert (ours > 0.5) == (label == 1), text
+    for text, row, label in zip(texts, expected, labels, strict=True):
+        ours = MODEL.score(text).probabilities
+        for p, q in zip(ours, row, strict=True):
+            worst = max(worst, abs(p - float(q)))
+            assert abs(p - float(q)) <= 1e-12, text
+        assert max(range(3), key=ours.__getitem__) == label, text
     print(f"largest |p - predict_proba| over {len(texts)} texts: {worst:.3g}")
 
 
@@ -133,27 +134,30 @@ def test_model_labels_plain_sentences(text, label):
 @pytest.mark.parametrize("text", ["Great food.", "Not good at all.", "Terrible, never again."])
 def test_model_result_fields(text):
     result = analyse(text, engine="model")
-    p = MODEL.score(text).probability
+    negative, neutral, positive = MODEL.score(text).probabilities
     assert result.engine == "model"
-    assert result.probabilities == {"positive": p, "negative": 1.0 - p}
+    assert result.probabilities == {"positive": positive, "neutral": neutral, "negative": negative}
     assert math.isclose(sum(result.probabilities.values()), 1.0, abs_tol=1e-15)
-    assert result.sentiment_score == 2.0 * p - 1.0
+    assert result.sentiment_score == positive - negative
+    assert result.sentiment == max(result.probabilities, key=result.probabilities.__getitem__)
+    assert result.neutral_threshold is None  # the most probable class, no threshold
     assert -1.0 <= result.sentiment_score <= 1.0
     assert result.subjectivity is None
     fields = result.as_dict()
     assert "subjectivity" not in fields
     assert fields["engine"] == "model"
     assert fields["probabilities"] == result.probabilities
+    assert "neutral_threshold" not in fields
     assert "assessments" not in fields and "contributions" not in fields
 
 
 @pytest.mark.parametrize("text", ["zzqqxx wwvvkk", "😀😀😀", "12345", "I"])
 def test_text_without_known_ngrams_is_neutral_not_the_intercepts_side(text):
-    # The intercept alone would say "negative" (p < 0.5) about anything the model never saw
+    # The intercepts alone say only how the classes were balanced, not anything about the text
     assert MODEL.score(text).features == ()
-    assert MODEL.score(text).probability != 0.5  # what the abstention replaces
+    assert MODEL.score(text).probabilities[1] != 1.0  # what the abstention replaces
     result = analyse(text, engine="model", explain=True)
-    assert result.probabilities == {"positive": 0.5, "negative": 0.5}
+    assert result.probabilities == {"positive": 0.0, "neutral": 1.0, "negative": 0.0}
     assert result.sentiment_score == 0.0 and result.sentiment == "neutral"
     assert result.contributions == ()
 
@@ -174,7 +178,7 @@ def test_neutral_threshold_rule_applies_to_the_model_score():
     assert analyse(text, engine="model", neutral_threshold=below).sentiment == expected
 
 
-def test_explain_contributions_reproduce_the_logit():
+def test_explain_contributions_reproduce_the_log_odds():
     text = "The food was great. The service was not good at all, and the room was dirty!"
     result = analyse(text, engine="model", explain=True)
     assert result.contributions is not None and result.probabilities is not None
@@ -184,9 +188,10 @@ def test_explain_contributions_reproduce_the_logit():
     assert [(c.ngram, c.contribution) for c in result.contributions] == every[:EXPLAIN_TOP_N]
     magnitudes = [abs(c.contribution) for c in result.contributions]
     assert magnitudes == sorted(magnitudes, reverse=True)
-    p = result.probabilities["positive"]
-    logit = math.fsum(share for _, share in every) + MODEL.intercept
-    assert math.isclose(logit, math.log(p / (1.0 - p)), rel_tol=0, abs_tol=1e-9)
+    p = result.probabilities
+    log_odds = math.fsum(share for _, share in every) + MODEL.intercepts[2] - MODEL.intercepts[0]
+    expected = math.log(p["positive"] / p["negative"])
+    assert math.isclose(log_odds, expected, rel_tol=0, abs_tol=1e-9)
     assert result.assessments is None
     assert result.as_dict()["contributions"][0] == {
         "ngram": result.contributions[0].ngram,
@@ -231,12 +236,14 @@ def test_unknown_engine_is_a_value_error(engine):
 def test_cli_and_files_use_the_chosen_engine(tmp_path, capsys):
     from sentiment_api.__main__ import main
 
-    assert main(["analyse", "--engine", "model", "Great food."]) == 0
+    assert main(["analyse", "--engine", "model", "--language", "off", "Great food."]) == 0
     assert json.loads(capsys.readouterr().out) == analyse("Great food.", engine="model").as_dict()
     source = tmp_path / "reviews.txt"
     source.write_text("Great food.\nTerrible.\n", encoding="utf-8")
     output = tmp_path / "out.jsonl"
-    assert main(["analyse-file", "--engine", "model", str(source), "-o", str(output)]) == 0
+    argv = ["analyse-file", "--engine", "model", "--language", "off", str(source)]
+    argv += ["-o", str(output)]
+    assert main(argv) == 0
     lines = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
     assert lines == [
         {"line": 1, **analyse("Great food.", engine="model").as_dict()},

@@ -22,8 +22,8 @@ from jobs_support import (
     parse_jsonl,
     sentences,
 )
-from sentiment_api.analysis import analyse
-from sentiment_api.errors import FileRejectedError
+from sentiment_api.analysis import AUTO, SentimentResult, analyse, analyse_many
+from sentiment_api.errors import FileRejectedError, UnsupportedLanguageError
 from sentiment_api.jobs.files import (
     MAX_LINE_BYTES,
     JobOptions,
@@ -35,6 +35,11 @@ from sentiment_api.jobs.files import (
 from sentiment_api.jobs.formats import file_format
 
 MAX_TEXT_LENGTH = JobOptions().max_text_length
+
+
+def job_analyse(text: str, **options: Any) -> Any:
+    """``analyse()`` as a job runs it by default: the language identified."""
+    return analyse(text, language=AUTO, **options)
 
 
 def run(data: bytes, fmt: str, options: JobOptions | None = None, **kwargs):
@@ -88,7 +93,8 @@ def test_each_format_gives_one_line_per_document_in_order_with_its_meta(fmt):
     assert {key: fields[key] for key in ("documents", "results", "errors", "mean_score")} == (
         expected_counts(records)
     )
-    assert fields["errors"] == {}
+    # the only errors: English sentences the language check refuses (see tests of language)
+    assert set(fields["errors"]) <= {"unsupported_language"}
     assert min(fields["results"].values()) > 0  # the data has every label
     assert_counts_add_up(fields)
 
@@ -111,6 +117,7 @@ def test_request_options_reach_every_document():
         "sentences": True,
         "explain": True,
         "engine": "textblob",
+        "language": "auto",
     }
 
 
@@ -118,7 +125,7 @@ def test_mean_score_and_counts_cover_analysed_documents_only():
     # Given three documents to analyse, one per label, and two that are errors
     analysed = ["Great food.", "Awful service.", "It is a table."]
     texts = [analysed[0], "", analysed[1], "é" * (MAX_TEXT_LENGTH + 1), analysed[2]]
-    results = [analyse(t) for t in analysed]
+    results = [job_analyse(t) for t in analysed]
     assert sorted(r.sentiment for r in results) == ["negative", "neutral", "positive"]
 
     records, _, tally = run("\n".join(texts).encode(), "txt")
@@ -141,7 +148,7 @@ TXT_LINES = [
     (" \t\u00a0 ", "no_text"),
     ("é" * MAX_TEXT_LENGTH, None),  # 5,000 code points, 10,000 bytes: the cap counts code points
     ("é" * (MAX_TEXT_LENGTH + 1), "text_too_long"),
-    ("I love it 😍, très bien !", None),
+    ("I love it 😍, très bien !", "unsupported_language"),  # identified as French
     ("x" * (MAX_LINE_BYTES + 1), "text_too_long"),  # over MAX_LINE_BYTES: skipped, not read
     ("Awful service.", None),
 ]
@@ -155,10 +162,10 @@ def test_txt_document_errors_are_lines_of_their_own_and_the_rest_is_analysed():
     assert len(records) == len(TXT_LINES)
     for number, ((text, code), record) in enumerate(zip(TXT_LINES, records, strict=True), 1):
         if code is None:
-            assert record == {"line": number, **analyse(text).as_dict()}
+            assert record == {"line": number, **job_analyse(text).as_dict()}
         else:
             assert_error_line(record, number, code)
-    assert "😍" in raw  # non-ASCII is written as is, not escaped
+    assert "é" * MAX_TEXT_LENGTH in raw  # non-ASCII is written as is, not escaped
     assert tally.errors == Counter(code for _, code in TXT_LINES if code)
 
 
@@ -200,7 +207,7 @@ def test_jsonl_document_errors_keep_the_other_fields_as_meta():
     ):
         if code is None:
             text = json.loads(line)["text"]
-            assert record == {"line": number, **analyse(text).as_dict(), "meta": meta}
+            assert record == {"line": number, **job_analyse(text).as_dict(), "meta": meta}
         else:
             assert_error_line(record, number, code, meta)
     assert tally.errors == Counter(code for _, code, _ in JSONL_LINES if code)
@@ -237,7 +244,7 @@ def test_csv_records_blank_lines_quotes_and_missing_columns():
         n = record["line"]
         meta = {"id": str(n), **({"stars": stars[n]} if n in stars else {})}
         if n in analysed:
-            assert record == {"line": n, **analyse(analysed[n]).as_dict(), "meta": meta}
+            assert record == {"line": n, **job_analyse(analysed[n]).as_dict(), "meta": meta}
     assert_error_line(records[3], 4, "missing_text", {"id": "4"})
     assert_error_line(records[4], 5, "no_text", {"id": "5", "stars": "1"})
     assert_error_line(records[5], 6, "no_text", {"id": "6", "stars": "2"})
@@ -358,7 +365,7 @@ def test_csv_file_rejections(data, code):
 def test_blank_lines_before_the_csv_header_are_skipped():
     records, _, _ = run(b"\n\r\ntext,id\nGreat food.,7\n", "csv")
 
-    assert records == [{"line": 1, **analyse("Great food.").as_dict(), "meta": {"id": "7"}}]
+    assert records == [{"line": 1, **job_analyse("Great food.").as_dict(), "meta": {"id": "7"}}]
 
 
 @pytest.mark.parametrize("field", ["NaN", "-Infinity", "Infinity", "1e999", "-1e400"])
@@ -370,7 +377,7 @@ def test_jsonl_numbers_json_cannot_hold_make_the_line_invalid(field):
     records, raw, _ = run(data, "jsonl")
 
     assert_error_line(records[0], 1, "invalid_json")
-    assert records[1] == {"line": 2, **analyse("Fine.").as_dict()}
+    assert records[1] == {"line": 2, **job_analyse("Fine.").as_dict()}
     assert "NaN" not in raw and "Infinity" not in raw
 
 
@@ -502,9 +509,11 @@ def test_memory_stays_bounded_on_a_large_input(fmt):
     # Then every document got its line
     assert tally.documents == sink.lines == 3000 + 10 + 3
     too_long = "text_too_long" if fmt == "txt" else "line_too_long"
+    outcomes = analyse_many([s.text for s in sentences()], language=AUTO)
+    refused = sum(isinstance(o, UnsupportedLanguageError) for o in outcomes)
     expected_errors = Counter(text_too_long=10) + Counter({too_long: 3})
-    assert tally.errors == expected_errors
-    assert tally.results == Counter(analyse(s.text).sentiment for s in sentences())
+    assert tally.errors == expected_errors + Counter(unsupported_language=refused)
+    assert tally.results == Counter(o.sentiment for o in outcomes if isinstance(o, SentimentResult))
     # And the peak of what Python allocated stays under 10 MB: one read buffer (1 MiB), one
     # line of at most MAX_LINE_BYTES as bytes, its join copy and its decoded text, one output
     # record: a few MiB. 10 MB is a quarter of the input and under one 12 MiB line, so holding
