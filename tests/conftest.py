@@ -15,7 +15,14 @@ os.environ.update(
         "POWERTOOLS_LOG_LEVEL": "INFO",
     }
 )
-for name in ("MAX_TEXT_LENGTH", "MAX_BATCH_SIZE", "NEUTRAL_THRESHOLD", "ENGINE"):
+SETTINGS_VARIABLES = (
+    "MAX_TEXT_LENGTH",
+    "MAX_BATCH_SIZE",
+    "NEUTRAL_THRESHOLD",
+    "ENGINE",
+    "LANGUAGE_CHECK",
+)
+for name in SETTINGS_VARIABLES:
     os.environ.pop(name, None)
 
 
@@ -34,7 +41,7 @@ def deployment(monkeypatch):
     variables. ``deployment(MAX_TEXT_LENGTH="10")``; unnamed ones take their defaults."""
 
     def configure(**variables: str) -> None:
-        for name in ("MAX_TEXT_LENGTH", "MAX_BATCH_SIZE", "NEUTRAL_THRESHOLD", "ENGINE"):
+        for name in SETTINGS_VARIABLES:
             if name in variables:
                 monkeypatch.setenv(name, variables[name])
             else:

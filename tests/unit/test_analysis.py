@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sentiment_api.analysis import SentimentResult, analyse, label_for
+from sentiment_api.analysis import SentimentResult, analyse, analyse_many, label_for
+from sentiment_api.engines import get_engine
 from support import run_python
 
 
@@ -196,3 +197,41 @@ def test_analysis_module_imports_no_aws_and_no_powertools():
     # Then nothing of AWS, Powertools or pydantic came with it
     for module in ("boto3", "botocore", "aws_lambda_powertools", "pydantic"):
         assert f"'{module}'" not in loaded
+
+
+def test_without_a_threshold_the_label_is_the_most_probable_class():
+    probabilities = {"positive": 0.3, "neutral": 0.45, "negative": 0.25}
+    assert label_for(0.05, None, probabilities) == "neutral"
+    assert label_for(0.05, 0.0, probabilities) == "positive"  # a threshold: the band rule
+    assert label_for(-0.05, 0.1, probabilities) == "neutral"
+    tie = {"positive": 0.4, "neutral": 0.4, "negative": 0.2}
+    assert label_for(0.2, None, tie) == "neutral"  # a tie goes to neutral
+    assert label_for(0.2, None, None) == "positive"  # no probabilities: threshold 0
+
+
+def test_the_threshold_echoed_is_the_one_the_label_came_from():
+    assert analyse("Great food.").neutral_threshold == 0.0  # textblob: the tutorial's rule
+    assert analyse("Great food.", engine="model").neutral_threshold is None  # most probable
+    assert analyse("Great food.", engine="model", neutral_threshold=0.2).neutral_threshold == 0.2
+
+
+def test_analyse_many_scores_a_batch_in_one_engine_call(monkeypatch):
+    # A counting wrapper around the real engine: what is tested is how analyse_many calls it
+    engine = get_engine("model")
+    calls: list[list[str]] = []
+    score = engine.score
+
+    def counted(texts):
+        calls.append(list(texts))
+        return score(texts)
+
+    monkeypatch.setattr(engine, "score", counted)
+    texts = ["Great food. Awful service.", "Fine.", "I loved it. I will come back."]
+    results = analyse_many(texts, engine="model", sentences=True)
+
+    assert calls[0] == texts  # the texts, in one call
+    assert calls[1] == ["Great food.", "Awful service.", "I loved it.", "I will come back."]
+    assert len(calls) == 2  # "Fine." is its own only sentence: its verdict is reused
+    monkeypatch.setattr(engine, "score", score)
+    for text, result in zip(texts, results, strict=True):
+        assert result == analyse(text, engine="model", sentences=True)

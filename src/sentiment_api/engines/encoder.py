@@ -150,9 +150,13 @@ class EncoderModel:
         return vector
 
     def log_probabilities(self, vectors: NDArray[np.floating[Any]]) -> NDArray[np.float64]:
-        """The head's class log-probabilities of embeddings, [n, 3] in :data:`CLASSES` order."""
-        z = np.asarray(vectors, dtype=np.float64) @ self.coef.T + self.intercept
-        z -= z.max(axis=1, keepdims=True)
+        """The head's class log-probabilities of embeddings, [n, 3] in :data:`CLASSES` order.
+
+        Row by row: a matrix product over a stack would let BLAS sum in another order for
+        another number of rows, and a text's answer must not depend on its batch to the bit."""
+        rows = np.asarray(vectors, dtype=np.float64)
+        z = np.stack([self.coef @ row for row in rows]) + self.intercept if len(rows) else rows
+        z = z - z.max(axis=1, keepdims=True)
         logs: NDArray[np.float64] = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
         return logs
 

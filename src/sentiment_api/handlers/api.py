@@ -23,6 +23,7 @@ from sentiment_api import engines, language
 from sentiment_api.api import service
 from sentiment_api.errors import (
     BodyTooLargeError,
+    EngineUnavailableError,
     NoTextError,
     ResponseTooLargeError,
     TextTooLongError,
@@ -98,7 +99,7 @@ def _analyse_fast(event: dict[str, Any]) -> dict[str, Any] | None:
         return None
     try:
         fields = service.analysed(text, engine=engine)
-    except UnsupportedLanguageError as exc:
+    except (UnsupportedLanguageError, EngineUnavailableError) as exc:  # as the router answers
         return rejected_response(exc)
     return proxy.proxy_response(HTTPStatus.OK, fields)
 

@@ -525,6 +525,14 @@ def test_alarms_cover_5xx_latency_each_functions_errors_and_throttles_and_failed
     assert (failed["Threshold"], failed["Statistic"]) == (0, "Sum")
     source = (ROOT / "src/sentiment_api/jobs/runner.py").read_text()
     assert "f\"Jobs{fields['status'].title()}\"" in source and '"FAILED"' in source
+    # an engine that cannot load: the metric api/service.py counts, for the encoder
+    unavailable = found[(variables["POWERTOOLS_METRICS_NAMESPACE"], "EngineUnavailable")]
+    assert _metric(unavailable)[2] == {
+        "service": variables["POWERTOOLS_SERVICE_NAME"],
+        "engine": "encoder",
+    }
+    assert (unavailable["Threshold"], unavailable["Statistic"]) == (0, "Sum")
+    assert 'name="EngineUnavailable"' in (ROOT / "src/sentiment_api/api/service.py").read_text()
 
     lambda_alarms = {
         (_metric(a)[2]["FunctionName"]["Ref"], a["MetricName"])
