@@ -19,7 +19,9 @@ from sentiment_api.errors import (
     ApiKeyRequiredError,
     BodyTooLargeError,
     DomainError,
+    DuplicateKeyError,
     InternalError,
+    InvalidBase64Error,
     InvalidBodyEncodingError,
     InvalidFilenameError,
     InvalidJsonError,
@@ -31,6 +33,7 @@ from sentiment_api.errors import (
     PathNotFoundError,
     ResponseTooLargeError,
     TextTooLongError,
+    TooManyJobsError,
     TooManyTextsError,
     UnsupportedMediaTypeError,
     UploadTooLargeError,
@@ -42,7 +45,9 @@ STATUS: dict[type[DomainError], HTTPStatus] = {
     NoTextError: HTTPStatus.BAD_REQUEST,
     NoBodyError: HTTPStatus.BAD_REQUEST,
     InvalidJsonError: HTTPStatus.BAD_REQUEST,
+    DuplicateKeyError: HTTPStatus.BAD_REQUEST,
     InvalidBodyEncodingError: HTTPStatus.BAD_REQUEST,
+    InvalidBase64Error: HTTPStatus.BAD_REQUEST,
     InvalidFilenameError: HTTPStatus.BAD_REQUEST,
     ApiKeyRequiredError: HTTPStatus.FORBIDDEN,  # API Gateway's own answer to a missing key
     PathNotFoundError: HTTPStatus.NOT_FOUND,
@@ -55,6 +60,7 @@ STATUS: dict[type[DomainError], HTTPStatus] = {
     ResponseTooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     UnsupportedMediaTypeError: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
     InvalidRequestError: HTTPStatus.UNPROCESSABLE_ENTITY,
+    TooManyJobsError: HTTPStatus.TOO_MANY_REQUESTS,
     InternalError: HTTPStatus.INTERNAL_SERVER_ERROR,
 }
 """``error class -> HTTP status``: the errors an HTTP function answers. The ``code`` and the
@@ -69,7 +75,8 @@ class Rejection:
         status: the HTTP status.
         code: the stable snake_case ``code`` of the body.
         message: the ``error`` of the body, for a human.
-        headers: extra response headers (``Allow`` for a 405), or None.
+        headers: extra response headers (``Allow`` for a 405, ``Retry-After`` for a 429), or
+            None.
         details: per-field problems of a 422 (``[{"loc", "type", "msg"}]``), or None.
     """
 
@@ -98,6 +105,8 @@ def rejection_for(exc: Exception) -> Rejection:
     headers = None
     if isinstance(exc, MethodNotAllowedError):
         headers = {"Allow": ", ".join(exc.allowed)}
+    elif isinstance(exc, TooManyJobsError):
+        headers = {"Retry-After": str(exc.retry_after_s)}  # seconds (RFC 9110, 10.2.3)
     details = exc.details if isinstance(exc, InvalidRequestError) else None
     return Rejection(status, exc.code, str(exc), headers, details)
 
