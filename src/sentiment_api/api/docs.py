@@ -27,7 +27,7 @@ from sentiment_api.errors import (
     ResponseTooLargeError,
     UnsupportedMediaTypeError,
 )
-from sentiment_api.http.errors import rejection_for
+from sentiment_api.http.errors import reason_phrase, rejection_for
 from sentiment_api.http.models import ErrorResponse
 from sentiment_api.http.proxy import LAMBDA_RESPONSE_LIMIT, base_path
 from sentiment_api.settings import get_settings
@@ -59,7 +59,7 @@ def error_responses(*examples: Exception) -> dict[int, OpenAPIResponse]:
         response = responses.setdefault(
             int(status),
             {
-                "description": f"{status.phrase}: see `code`",
+                "description": f"{reason_phrase(status)}: see `code`",
                 "content": {"application/json": {"model": ErrorResponse, "examples": {}}},
             },
         )

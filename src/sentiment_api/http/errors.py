@@ -67,6 +67,19 @@ STATUS: dict[type[DomainError], HTTPStatus] = {
 message are the error's own."""
 
 
+RFC_9110_PHRASES = {
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "Content Too Large",
+    HTTPStatus.UNPROCESSABLE_ENTITY: "Unprocessable Content",
+}
+"""The reason phrases RFC 9110 (section 15) gives the statuses that Python 3.13 renamed and
+3.11 still calls "Request Entity Too Large" and "Unprocessable Entity"."""
+
+
+def reason_phrase(status: HTTPStatus) -> str:
+    """``status``'s reason phrase as RFC 9110 names it, the same on every Python version."""
+    return RFC_9110_PHRASES.get(status, status.phrase)
+
+
 @dataclass(frozen=True, slots=True)
 class Rejection:
     """One error answer.
