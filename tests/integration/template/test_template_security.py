@@ -524,7 +524,7 @@ def test_alarms_cover_5xx_latency_each_functions_errors_and_throttles_and_failed
     assert _metric(failed)[2] == {"service": variables["POWERTOOLS_SERVICE_NAME"]}
     assert (failed["Threshold"], failed["Statistic"]) == (0, "Sum")
     source = (ROOT / "src/sentiment_api/jobs/runner.py").read_text()
-    assert "f\"Jobs{fields['status'].title()}\"" in source and '"FAILED"' in source
+    assert 'name="JobsFailed"' in source and "INTERNAL_FAILURES" in source
 
     lambda_alarms = {
         (_metric(a)[2]["FunctionName"]["Ref"], a["MetricName"])
