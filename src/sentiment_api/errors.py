@@ -122,16 +122,17 @@ class ResponseTooLargeError(DomainError):
     assessments in one batch, for instance.
 
     Attributes:
-        size: the proxy response's size, in bytes of JSON.
+        size: the proxy response's size, in bytes of JSON; with ``at_least``, the size of the
+            part analysed before the batch stopped (the whole would be larger).
         limit: the limit, in bytes.
     """
 
     code = "response_too_large"
 
-    def __init__(self, size: int, limit: int) -> None:
+    def __init__(self, size: int, limit: int, *, at_least: bool = False) -> None:
         super().__init__(
-            f"The answer would be {size} bytes; Lambda returns at most {limit}. Send fewer or "
-            "shorter texts, or leave sentences and explain off"
+            f"The answer would be {'over ' if at_least else ''}{size} bytes; Lambda returns at "
+            f"most {limit}. Send fewer or shorter texts, or leave sentences and explain off"
         )
         self.size = size
         self.limit = limit

@@ -5,6 +5,7 @@ no Powertools event handler, no HTTP.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any
 
@@ -16,6 +17,7 @@ from sentiment_api.errors import (
     InvalidTypeError,
     LoneSurrogateError,
     NoTextError,
+    ResponseTooLargeError,
     TextTooLongError,
     TooManyTextsError,
 )
@@ -113,8 +115,15 @@ def analyse_batch(
     sentences: bool = False,
     explain: bool = False,
     engine: str | None = None,
+    max_answer_bytes: int | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Analyse each text as ``POST /analyse`` would; a bad text is reported, not fatal.
+
+    ``max_answer_bytes``, when given, is the most the answer may take (Lambda's response
+    payload limit): the batch stops as soon as the results so far would pass it, rather than
+    analyse every text for an answer that cannot be returned. Each item is measured as it
+    reaches the proxy response: its JSON (ASCII-escaped, compact), then escaped once more as
+    part of the response's ``body`` string (:func:`answer_bytes`).
 
     Returns:
         ``(results, errors)``: ``results`` holds ``{"index", **analysed fields}`` per analysed
@@ -124,6 +133,8 @@ def analyse_batch(
 
     Raises:
         TooManyTextsError: more texts than the deployment's cap (413).
+        ResponseTooLargeError: the results would pass ``max_answer_bytes`` (413; raised when
+            they do, with the texts after it not analysed).
     """
     limit = get_settings().max_batch_size
     if len(texts) > limit:
@@ -132,11 +143,13 @@ def analyse_batch(
     chosen_engine = engine_for(engine)
     results: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
+    size = BATCH_ENVELOPE_BYTES
     for index, item in enumerate(texts):
         try:
             text = accepted_text(batch_text(item))
         except DomainError as exc:  # what POST /analyse would answer for this text alone
             errors.append({"index": index, **exc.fields()})
+            size += answer_bytes(errors[-1])
             continue
         result = analyse(
             text,
@@ -146,8 +159,24 @@ def analyse_batch(
             explain=explain,
         )
         results.append({"index": index, **result.as_dict()})
+        size += answer_bytes(results[-1])
+        if max_answer_bytes is not None and size > max_answer_bytes:
+            raise ResponseTooLargeError(size, max_answer_bytes, at_least=True)
     _count_analyses(Counter(result["sentiment"] for result in results))
     return results, errors
+
+
+BATCH_ENVELOPE_BYTES = 1024
+"""What a batch's proxy response holds besides its items, in bytes, at most: status, headers,
+``{"results":[],"errors":[]}`` and the escaping of their quotes."""
+
+
+def answer_bytes(item: dict[str, Any]) -> int:
+    """The bytes ``item`` adds to a proxy response whose ``body`` holds it: its compact,
+    ASCII-escaped JSON (as Powertools serialises a body), with each ``"`` and ``\\`` escaped
+    once more inside the body string, and a separator."""
+    encoded = json.dumps(item, separators=(",", ":"))
+    return len(encoded) + encoded.count('"') + encoded.count("\\") + 1
 
 
 def _count_analyses(labels: Counter[str]) -> None:
