@@ -59,7 +59,7 @@ def test_function_is_a_container_image_built_from_the_dockerfile():
     assert dockerfile.is_file()
     assert metadata["DockerTag"]
     lines = dockerfile.read_text().splitlines()
-    assert "FROM public.ecr.aws/lambda/python:3.13" in lines
+    assert "FROM ${LAMBDA_BASE_IMAGE}" in lines  # the pinned AWS image (test_supply_chain.py)
     assert lines[-1] == f'CMD ["{api.__name__}.lambda_handler"]'
 
 
