@@ -722,3 +722,26 @@ def test_the_jobs_api_and_the_job_agree_on_the_marker_prefix():
     assert storage.owner_prefix(None) == "active/anonymous/"
     assert storage.owner_prefix("kxw9example1") == "active/key-kxw9example1/"
     assert storage.owner_prefix("a/b") == "active/key-a%2Fb/"  # one segment, whatever the id
+
+
+# ---- bad input, as the sentiment API answers it (issue 20, item 10) -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "base64_encoded", "headers", "status", "code"),
+    [
+        ('{"filename": "a.txt", "filename": "b.txt"}', False, None, 400, "duplicate_key"),
+        ("!!!!", True, None, 400, "invalid_base64"),
+        ('{"filename": "a.txt", "size": 10}', False,
+         {"Content-Type": "application/json; charset=iso-8859-1"}, 415, "unsupported_media_type"),
+        ("[" * 65 + "]" * 65, False, None, 400, "invalid_json"),
+    ],
+)  # fmt: skip
+def test_bad_bodies_are_answered_as_the_sentiment_api_answers_them(
+    bucket, body, base64_encoded, headers, status, code
+):
+    event = api_event("POST", "/jobs", body, headers=headers, base64_encoded=base64_encoded)
+    response = jobs_api.lambda_handler(event, FakeLambdaContext("JobsFunction"))
+    answer = json.loads(response["body"])
+    assert (response["statusCode"], answer["code"]) == (status, code)
+    assert keys_under(bucket, "") == []
