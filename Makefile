@@ -7,6 +7,12 @@ PYTHON ?= $(shell for p in python3.13 "$$(pyenv root 2>/dev/null)"/versions/3.13
 	"$$p" -c '' 2>/dev/null && { command -v "$$p"; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
+# The oldest Python that pyproject.toml's requires-python allows (3.11), directly or through
+# pyenv: `make test` runs the unit and integration suites on it too, in a venv of its own made
+# from the same locks. Empty when this machine has none.
+FLOOR_PYTHON ?= $(shell for p in python3.11 "$$(pyenv root 2>/dev/null)"/versions/3.11*/bin/python3; do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null && { command -v "$$p"; break; }; done)
+FLOOR_VENV := .venv-3.11
 SAM := $(BIN)/sam
 # SAM's telemetry and update check would only time out on a closed network.
 export SAM_CLI_TELEMETRY := 0
@@ -15,19 +21,29 @@ export SAM_CLI_TELEMETRY := 0
 SAM_LOCAL_FLAGS := --skip-pull-image
 EVENT ?= events/analyse_positive.json
 
-.PHONY: help venv docker browser base-image build start invoke test unit integration e2e typecheck \
-	bench evaluate lint format clean train tools lock audit audit-or-warn checkov
+.PHONY: help venv docker browser base-image build start invoke test unit integration e2e typecheck floor \
+	refresh-base-digest \
+	bench evaluate lint format clean train tools lock audit audit-or-warn checkov transformed
 
 help: ## List the targets
-	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-19s %s\n", $$1, $$2}'
 
-# From the dev lock (runtime and development packages, with hashes; `make lock` writes it);
-# then the project itself, which the lock cannot hash.
-$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+# pip and setuptools from their lock first, then the dev lock (runtime and development
+# packages), all with hashes (`make lock` writes them); then the project itself, which a lock
+# cannot hash, built with the locked setuptools (no isolated build fetching its own).
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-pip.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q --require-hashes -r requirements-pip.txt
 	$(BIN)/python -m pip install -q --require-hashes -r requirements-dev.txt
-	$(BIN)/python -m pip install -q --no-deps --editable .
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation --editable .
+	touch $@
+
+# The same, on the floor Python (item 11 of issue 20: 3.11 once answered otherwise).
+$(FLOOR_VENV)/.installed: requirements-dev.txt requirements-pip.txt pyproject.toml
+	$(FLOOR_PYTHON) -m venv $(FLOOR_VENV)
+	$(FLOOR_VENV)/bin/python -m pip install -q --require-hashes -r requirements-pip.txt
+	$(FLOOR_VENV)/bin/python -m pip install -q --require-hashes -r requirements-dev.txt
+	$(FLOOR_VENV)/bin/python -m pip install -q --no-deps --no-build-isolation --editable .
 	touch $@
 
 venv: $(VENV)/.installed ## Create .venv with the runtime and development dependencies
@@ -38,11 +54,36 @@ docker: ## Make sure a Docker engine runs (installs docker.io if missing)
 browser: ## Install Chromium and its driver if missing (for the docs-page browser test)
 	bash .ci/ensure-chromium.sh
 
-base-image: venv docker ## Pull the Lambda Python 3.13 base image, or build its local stand-in
-	PYTHON=$(BIN)/python bash .ci/lambda-base/build.sh
+# The base image src/Dockerfile names (its ARG default; digest-pinned by refresh-base-digest),
+# and the tag it pins, which is also the local stand-in's name.
+BASE_IMAGE := $(shell sed -n 's/^ARG LAMBDA_BASE_IMAGE=//p' src/Dockerfile)
+BASE_TAG := $(firstword $(subst @, ,$(BASE_IMAGE)))
+STANDIN_TEMPLATE := .aws-sam/standin/template.yaml
 
+base-image: venv docker ## Pull the Lambda Python 3.13 base image (as pinned), or build its local stand-in
+	PYTHON=$(BIN)/python LAMBDA_BASE_IMAGE=$(BASE_TAG) LAMBDA_BASE_PINNED=$(BASE_IMAGE) \
+		bash .ci/lambda-base/build.sh
+
+# On the pinned image when it is here; else on the stand-in, through a copy of the template
+# whose image functions pass LAMBDA_BASE_IMAGE=<tag> (a locally built image has no digest, so
+# the pinned name cannot resolve to it; SAM CLI takes build arguments from a template only).
 build: base-image ## Build the function image (sam build)
-	$(SAM) build
+	@if [ "$(BASE_IMAGE)" = "$(BASE_TAG)" ] || docker image inspect "$(BASE_IMAGE)" >/dev/null 2>&1; then \
+		echo "$(SAM) build"; $(SAM) build; \
+	else \
+		echo "[build] $(BASE_IMAGE) is not here: building on the local stand-in $(BASE_TAG)" \
+			"(local tests only; deploy from a machine that pulls the pinned image)"; \
+		$(BIN)/python -m tools.standin_template $(BASE_TAG) $(STANDIN_TEMPLATE) \
+		&& $(SAM) build --template-file $(STANDIN_TEMPLATE) --base-dir .; \
+	fi
+
+refresh-base-digest: docker ## Pin src/Dockerfile's base image to the digest its tag has now (needs the registry)
+	docker pull $(BASE_TAG)
+	@digest="$$(docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' $(BASE_TAG) \
+		| sed -n 's/^.*@\(sha256:[0-9a-f]\{64\}\)$$/\1/p' | head -n 1)"; \
+	[ -n "$$digest" ] || { echo "no registry digest for $(BASE_TAG): was it pulled, or built here?"; exit 1; }; \
+	sed -i "s|^ARG LAMBDA_BASE_IMAGE=.*|ARG LAMBDA_BASE_IMAGE=$(BASE_TAG)@$$digest|" src/Dockerfile; \
+	echo "src/Dockerfile: FROM $(BASE_TAG)@$$digest (commit it; test_template.py then holds it pinned)"
 
 start: build ## Serve the API on http://127.0.0.1:3000 (sam local start-api, warm containers)
 	$(SAM) local start-api $(SAM_LOCAL_FLAGS)
@@ -52,6 +93,14 @@ invoke: build ## Invoke the function once in its container: make invoke EVENT=ev
 
 test: build browser lint typecheck audit-or-warn checkov ## Run everything: lint, contracts, types, audit, checkov, all tests
 	$(BIN)/pytest
+	$(MAKE) floor
+
+floor: venv ## Run the unit and integration suites on Python 3.11 too (requires-python's floor), if here
+	@if [ -z "$(FLOOR_PYTHON)" ]; then \
+		echo "[floor] no Python 3.11 on this machine: the suites ran on $$($(BIN)/python -V) only"; \
+	else \
+		$(MAKE) $(FLOOR_VENV)/.installed && $(FLOOR_VENV)/bin/pytest tests/unit tests/integration -m "not e2e"; \
+	fi
 
 unit: venv ## Run the unit tests only (tests/unit: no AWS stand-in, no Docker)
 	$(BIN)/pytest tests/unit
@@ -87,7 +136,7 @@ format: venv ## Format the code (ruff)
 	$(BIN)/ruff check --fix src tests tools
 
 clean: ## Remove the virtual environment and build output
-	rm -rf $(VENV) $(TOOLS) .aws-sam .pytest_cache .hypothesis .bench test-artifacts .schemathesis
+	rm -rf $(VENV) $(FLOOR_VENV) $(TOOLS) .aws-sam .pytest_cache .hypothesis .bench test-artifacts .schemathesis
 
 # ---- supply chain: locks, vulnerability audit, checkov (README, "Security") -------------------
 # Their own venv: checkov's pins conflict with aws-sam-cli's.
@@ -98,8 +147,9 @@ export UV_NATIVE_TLS := 1
 LOCK_ARGS ?=
 LOCK_FLAGS := --quiet --generate-hashes --universal --custom-compile-command "make lock" $(LOCK_ARGS)
 
-$(TOOLS)/.installed: requirements-tools.txt
+$(TOOLS)/.installed: requirements-tools.txt requirements-pip.txt
 	$(PYTHON) -m venv $(TOOLS)
+	$(TBIN)/python -m pip install -q --require-hashes -r requirements-pip.txt
 	$(TBIN)/python -m pip install -q --require-hashes -r requirements-tools.txt
 	touch $@
 
@@ -115,8 +165,10 @@ NOT_IN_IMAGE := huggingface-hub hf-xet filelock fsspec httpx httpcore h11 anyio 
 	charset-normalizer colorlog certifi idna
 
 # The dev lock first (the runtime and the dev group resolved together), then the runtime lock
-# constrained to the same versions: the tests run exactly what the image installs.
-lock: tools ## Regenerate the locks from requirements.in, pyproject.toml: make lock LOCK_ARGS=--upgrade
+# constrained to the same versions: the tests run exactly what the image installs. Last, pip
+# and setuptools, the installers of the others, at the versions the other locks hold.
+# The only way a version changes: every install here and in src/Dockerfile reads these locks.
+lock: tools ## Regenerate the locks from requirements*.in, pyproject.toml: make lock LOCK_ARGS=--upgrade
 	$(TBIN)/uv pip compile $(LOCK_FLAGS) --python-version 3.11 \
 		requirements.in --group pyproject.toml:dev -o requirements-dev.txt
 	$(TBIN)/uv pip compile $(LOCK_FLAGS) --python-version 3.13 \
@@ -124,8 +176,10 @@ lock: tools ## Regenerate the locks from requirements.in, pyproject.toml: make l
 		-o requirements.txt
 	$(TBIN)/uv pip compile $(LOCK_FLAGS) --python-version 3.11 \
 		requirements-tools.in -o requirements-tools.txt
+	$(TBIN)/uv pip compile $(LOCK_FLAGS) --python-version 3.11 \
+		requirements-pip.in -c requirements-tools.txt -c requirements-dev.txt -o requirements-pip.txt
 
-AUDIT_LOCKS := requirements.txt requirements-dev.txt requirements-tools.txt
+AUDIT_LOCKS := requirements.txt requirements-dev.txt requirements-tools.txt requirements-pip.txt
 
 audit: tools ## Audit every locked package (fails if one is vulnerable or could not be looked up)
 	$(TBIN)/python .ci/audit.py $(AUDIT_LOCKS)
@@ -133,8 +187,16 @@ audit: tools ## Audit every locked package (fails if one is vulnerable or could 
 audit-or-warn: tools # make test's audit: a vulnerability fails; an unreachable service warns loudly
 	$(TBIN)/python .ci/audit.py --allow-unreachable $(AUDIT_LOCKS)
 
-checkov: tools ## checkov on template.yaml and src/Dockerfile (suppressions carry their reasons)
+TRANSFORMED := .aws-sam/transformed/template.json
+
+transformed: venv ## Write SAM's transform of template.yaml (what CloudFormation gets) to .aws-sam/transformed/
+	$(BIN)/python -m tools.sam_transform $(TRANSFORMED)
+
+# checkov sees SAM's generated resources (functions, permissions, the stage) only after the
+# transform; each SAM resource's suppressions are carried to what it generates.
+checkov: tools transformed ## checkov on template.yaml, its SAM transform and src/Dockerfile (suppressions carry their reasons)
 	$(TBIN)/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
+	$(TBIN)/checkov --quiet --compact --skip-download --framework cloudformation -f $(TRANSFORMED)
 	$(TBIN)/checkov --quiet --compact --skip-download --framework dockerfile -f src/Dockerfile
 
 train: venv ## Train the model engine (scikit-learn) into src/sentiment_api/data/sentiment_model.json

@@ -68,10 +68,18 @@ def bucket_name_pattern() -> tuple[str, dict[str, Any]]:
     return pattern, dict(variables)
 
 
+def function_role(function: str) -> str:
+    """The logical id of ``function``'s role (its ``Role: !GetAtt <role>.Arn``)."""
+    role = RESOURCES[function]["Properties"]["Role"]
+    assert isinstance(role, dict) and role["Fn::GetAtt"][1] == "Arn", role
+    name: str = role["Fn::GetAtt"][0]
+    return name
+
+
 def policy_statements(function: str) -> list[dict[str, Any]]:
-    """Every statement of the inline policies of ``function``."""
-    policies = RESOURCES[function]["Properties"].get("Policies", [])
-    return [statement for policy in policies for statement in policy["Statement"]]
+    """Every statement of the inline policies of ``function``'s role."""
+    policies = RESOURCES[function_role(function)]["Properties"].get("Policies", [])
+    return [statement for policy in policies for statement in policy["PolicyDocument"]["Statement"]]
 
 
 def resource_path(resource: Any) -> str:
@@ -95,36 +103,53 @@ def resource_path(resource: Any) -> str:
 
 
 def s3_permissions(function: str) -> set[tuple[str, str]]:
-    """``(action, resource_path)`` for every Allow of ``function``'s policies."""
+    """``(action, resource_path)`` for every S3 Allow of ``function``'s role; a statement with
+    an ``s3:prefix`` condition (a listing) has ``"?prefix=<pattern>"`` appended to the path."""
     granted = set()
     for statement in policy_statements(function):
         assert statement["Effect"] == "Allow"
         actions = statement["Action"]
+        actions = [actions] if isinstance(actions, str) else actions
+        if not all(action.startswith("s3:") for action in actions):
+            assert not any(action.startswith("s3:") for action in actions), statement
+            continue
         resources = statement["Resource"]
-        for action in [actions] if isinstance(actions, str) else actions:
+        condition = statement.get("Condition")
+        suffix = ""
+        if condition is not None:
+            assert set(condition) == {"StringLike"} and set(condition["StringLike"]) == {
+                "s3:prefix"
+            }, condition
+            suffix = f"?prefix={condition['StringLike']['s3:prefix']}"
+        for action in actions:
             for resource in resources if isinstance(resources, list) else [resources]:
-                granted.add((action, resource_path(resource)))
+                granted.add((action, resource_path(resource) + suffix))
     return granted
 
 
+def job_notification() -> dict[str, Any]:
+    """The job bucket's one notification: ``{"Event", "Function", "Filter"}``."""
+    (notification,) = RESOURCES["JobBucket"]["Properties"]["NotificationConfiguration"][
+        "LambdaConfigurations"
+    ]
+    assert isinstance(notification, dict)
+    return notification
+
+
 def template_prefixes() -> dict[str, str]:
-    """The bucket's prefixes as the template names them: ``input`` from the S3 event filter of
-    SentimentJobFunction, ``output`` and ``jobs`` from the key patterns its policy writes and
-    reads (``output/*`` → ``output/``)."""
-    (rule,) = RESOURCES["SentimentJobFunction"]["Properties"]["Events"]["FileUploaded"][
-        "Properties"
-    ]["Filter"]["S3Key"]["Rules"]
+    """The bucket's prefixes as the template names them: ``input`` from the bucket's
+    notification filter, ``output`` from the key pattern SentimentJobFunction's policy writes,
+    ``jobs`` from the other one it reads, ``active`` from the other one it deletes
+    (``output/*`` → ``output/``)."""
+    (rule,) = job_notification()["Filter"]["S3Key"]["Rules"]
     assert rule["Name"] == "prefix"
-    paths = {path for _, path in s3_permissions("SentimentJobFunction") if path}
-    prefixes = {path.removesuffix("*") for path in paths}
-    written = {
-        path.removesuffix("*")
-        for action, path in s3_permissions("SentimentJobFunction")
-        if action == "s3:PutObject"
-    }
-    (output,) = written
-    (jobs_prefix,) = prefixes - {rule["Value"], output}
-    return {"input": rule["Value"], "output": output, "jobs": jobs_prefix}
+    granted = s3_permissions("SentimentJobFunction")
+    (output,) = {path.removesuffix("*") for action, path in granted if action == "s3:PutObject"}
+    read = {path.removesuffix("*") for action, path in granted if action == "s3:GetObject"}
+    (jobs_prefix,) = read - {rule["Value"], output}
+    deleted = {path.removesuffix("*") for action, path in granted if action == "s3:DeleteObject"}
+    (active,) = deleted - {output}
+    return {"input": rule["Value"], "output": output, "jobs": jobs_prefix, "active": active}
 
 
 PREFIXES = template_prefixes()

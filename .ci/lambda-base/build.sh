@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Make sure the local Docker image public.ecr.aws/lambda/python:3.13 exists.
 #
+#   0. with LAMBDA_BASE_PINNED (the digest-pinned name src/Dockerfile builds on): that image
+#      present, or pulled -> also tagged as the tag, done (the real AWS image, as pinned)
 #   1. present already            -> done (instant; idempotent)
 #   2. `docker pull` works        -> done (the real AWS image)
 #   3. otherwise build a stand-in with the same contract (see Dockerfile here):
@@ -19,6 +21,7 @@
 #   PYTHON                 python with aws-sam-cli, to find the RIE (default python3)
 #   LAMBDA_RIE             path of an aws-lambda-rie binary (skips the samcli lookup)
 #   LAMBDA_BASE_IMAGE      tag to produce (default public.ecr.aws/lambda/python:3.13)
+#   LAMBDA_BASE_PINNED     the digest-pinned name to pull first (default: the tag itself)
 #   LAMBDA_BASE_REBUILD=1  build the stand-in even if the tag exists (no pull; reuses
 #                          the cached rootfs: delete the cache folder to refresh it)
 #   LAMBDA_BASE_PULL_TIMEOUT  seconds for the pull attempt (default 60)
@@ -30,6 +33,7 @@
 set -euo pipefail
 
 IMAGE="${LAMBDA_BASE_IMAGE:-public.ecr.aws/lambda/python:3.13}"
+PINNED="${LAMBDA_BASE_PINNED:-$IMAGE}"
 PYTHON="${PYTHON:-python3}"
 REBUILD="${LAMBDA_BASE_REBUILD:-0}"
 PULL_TIMEOUT="${LAMBDA_BASE_PULL_TIMEOUT:-60}"
@@ -59,6 +63,18 @@ ARCH_TAG="$IMAGE-$LAMBDA_ARCH"
 command -v docker >/dev/null 2>&1 || die "docker is not installed (not on PATH)"
 timeout 60 docker info >/dev/null 2>&1 </dev/null \
   || die "cannot talk to the Docker daemon (is dockerd running, may this user use it?)"
+
+if [ "$REBUILD" != 1 ] && [ "$PINNED" != "$IMAGE" ]; then
+  if timeout 60 docker image inspect "$PINNED" >/dev/null 2>&1 \
+    || { log "trying: docker pull $PINNED (timeout ${PULL_TIMEOUT}s)"; \
+         timeout --kill-after=10 "$PULL_TIMEOUT" docker pull -q "$PINNED" </dev/null >/dev/null 2>&1; }; then
+    timeout 60 docker tag "$PINNED" "$IMAGE"
+    add_arch_tag
+    log "$PINNED is here (also tagged $IMAGE)"
+    exit 0
+  fi
+  log "the pinned $PINNED cannot be pulled; the build will use the local stand-in $IMAGE"
+fi
 
 if [ "$REBUILD" != 1 ] && have_image; then
   add_arch_tag

@@ -146,16 +146,17 @@ class ResponseTooLargeError(DomainError):
     assessments in one batch, for instance.
 
     Attributes:
-        size: the proxy response's size, in bytes of JSON.
+        size: the proxy response's size, in bytes of JSON; with ``at_least``, the size of the
+            part analysed before the batch stopped (the whole would be larger).
         limit: the limit, in bytes.
     """
 
     code = "response_too_large"
 
-    def __init__(self, size: int, limit: int) -> None:
+    def __init__(self, size: int, limit: int, *, at_least: bool = False) -> None:
         super().__init__(
-            f"The answer would be {size} bytes; Lambda returns at most {limit}. Send fewer or "
-            "shorter texts, or leave sentences and explain off"
+            f"The answer would be {'over ' if at_least else ''}{size} bytes; Lambda returns at "
+            f"most {limit}. Send fewer or shorter texts, or leave sentences and explain off"
         )
         self.size = size
         self.limit = limit
@@ -194,7 +195,8 @@ class BodyTooLargeError(DomainError):
 
 
 class UnsupportedMediaTypeError(DomainError):
-    """The request body is declared as something other than JSON.
+    """The request body is declared as something other than JSON, or in a charset other than
+    UTF-8 (the message then names UTF-8).
 
     Attributes:
         content_type: the request's Content-Type header, or None.
@@ -203,23 +205,48 @@ class UnsupportedMediaTypeError(DomainError):
     code = "unsupported_media_type"
     default_message = "The request body must be JSON (Content-Type: application/json)"
 
-    def __init__(self, content_type: str | None = None) -> None:
-        super().__init__()
+    def __init__(self, content_type: str | None = None, message: str | None = None) -> None:
+        super().__init__(message)
         self.content_type = content_type
 
 
 class InvalidBodyEncodingError(DomainError):
-    """The body is flagged base64 but is not, or its bytes are not UTF-8."""
+    """The body's bytes (base64-decoded) are not UTF-8."""
 
     code = "invalid_body_encoding"
-    default_message = "The request body is not valid base64-encoded UTF-8"
+    default_message = "The request body (base64-decoded) is not UTF-8"
+
+
+class InvalidBase64Error(DomainError):
+    """The body is flagged base64 (``isBase64Encoded``) but is not strict base64 (RFC 4648,
+    section 4: the 64 letters, ``=`` padding to a multiple of 4 characters, nothing else)."""
+
+    code = "invalid_base64"
+    default_message = "The request body is flagged base64 but is not valid base64"
 
 
 class InvalidJsonError(DomainError):
-    """Not valid JSON: a request body, or a ``.jsonl`` line (which must be a JSON object)."""
+    """Not valid JSON: a request body, or a ``.jsonl`` line (which must be a JSON object). A
+    request body nested deeper than the API reads is one too (the message says so)."""
 
     code = "invalid_json"
     default_message = "The request body is not valid JSON"
+
+
+class DuplicateKeyError(InvalidJsonError):
+    """A JSON object of the request body names one key twice. RFC 8259 (section 4) leaves
+    the meaning to the parser, and parsers differ (first or last wins), so the API refuses it
+    rather than guess.
+
+    Attributes:
+        key: the repeated key.
+    """
+
+    code = "duplicate_key"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"The request body names the key {key!r} more than once")
+        self.key = key
 
 
 class NoBodyError(DomainError):
@@ -314,6 +341,28 @@ class UploadTooLargeError(DomainError):
         self.size = size
         self.limit = limit
         self.source = source
+
+
+class TooManyJobsError(DomainError):
+    """The caller (its API key; every caller without one shares one count) has as many jobs
+    in flight as a key may, so ``POST /jobs`` creates no other.
+
+    Attributes:
+        in_flight: the caller's jobs not finished yet (created, uploaded or running).
+        limit: the most a key may have in flight (``MAX_JOBS_PER_KEY``).
+        retry_after_s: when to try again, in seconds (the ``Retry-After`` of the answer).
+    """
+
+    code = "too_many_jobs"
+
+    def __init__(self, in_flight: int, limit: int, retry_after_s: int) -> None:
+        super().__init__(
+            f"This key has {in_flight} jobs in flight; the limit is {limit}. Wait for one to "
+            f"finish, then retry (in {retry_after_s} s or later)"
+        )
+        self.in_flight = in_flight
+        self.limit = limit
+        self.retry_after_s = retry_after_s
 
 
 class FileRejectedError(DomainError):

@@ -1,44 +1,124 @@
-"""Score an engine against human-labelled sentences, in process or over HTTP.
+"""Score the engines against human-labelled text, side by side, in process or over HTTP.
 
-Classifies every sentence of the UCI "Sentiment Labelled Sentences" data set (Kotzias et al.,
-KDD 2015; 1,000 lines per file, label 1 positive / 0 negative) and prints, per file and
-overall, accuracy, a confusion matrix, how many came back neutral, and sentences per second.
-Without ``--url`` it calls :func:`~sentiment_api.analysis.analyse` in this process (nothing to
-start); with ``--url`` it sends each sentence to ``POST {url}/analyse`` and, against a deployed
-endpoint, doubles as a smoke test: it exits 1 if any request did not return 200.
-``--engine`` chooses the engine (in process), or is sent as the request field ``engine``.
+Three sets; each is printed as one table with the engines side by side (``--engine`` for one):
+
+* **The UCI sentences** (the default): the 3,000 sentences of "Sentiment Labelled Sentences"
+  (Kotzias et al., "From Group to Individual Labels Using Deep Features", KDD 2015; 1,000 lines
+  per file from Amazon, IMDb and Yelp, label 1 positive / 0 negative), from
+  ``../shared/data/sentiment-labelled-sentences``. Per file and overall, for each engine: the
+  accuracy with the engine's default label rule, where a ``neutral`` answer is a miss (the set
+  has no neutral class; its README counts a neutral answer so); how many were answered
+  neutral; and, for the trained engines (whose default label is the most probable of three
+  classes), the accuracy with the sign rule (``neutral_threshold=0``: the sign of p(positive) -
+  p(negative)). They are scored without the language check (``language=None``: the set is
+  English); how many of them the check would refuse (false refusals) is reported beside, each
+  refused sentence listed.
+* **VADER's held-out sentences** (``--vader``): the test split of the human-rated sentences of
+  Hutto & Gilbert ("VADER", ICWSM 2014) as ``tools/train_model.py`` splits them (never used to
+  train or choose anything), per domain: two-class accuracy by sign on the sentences with a
+  non-zero mean rating (a neutral answer is a miss), and three-class accuracy and macro-F1
+  against the labels of each trained engine's neutral band (read from its artefact; textblob,
+  which has none, is held to the ``model`` engine's band, and answers neutral only for a score
+  of exactly 0); and the language check's false refusals. It needs the repository's ``tools/``
+  (absent from the Lambda image) and, the first time, pip to download the vaderSentiment sdist
+  into ``.cache/vader/``.
+* **The challenge set** (``--challenge``): ``tests/data/challenge.tsv`` (its CHALLENGE.md), with
+  the language check on (``language="auto"``): per category, the share of rows passed (an
+  English row passes when the engine's default label equals its ``expected`` label; a
+  ``refused`` row when the text is refused as not English), and the targets of issue 17, each
+  shown as met or MISSED with its figure. Nothing is tuned to them.
+
+In process, :func:`~sentiment_api.analysis.analyse_many` scores each engine's texts in one call.
+With ``--url`` each text is sent to ``POST {url}/analyse`` instead (``--engine`` as the request
+field ``engine``; without it, the deployment's default engine): a 422 ``unsupported_language``
+is the deployment's answer "refused" (a miss on the UCI sentences, counted and listed); any
+other status, or no answer, is a failed request, and the command exits 1, so that against a
+deployed endpoint it doubles as a smoke test.
+
+The figures come from functions that return plain data (:func:`uci_figures`,
+:func:`vader_figures`, :func:`challenge_figures`, all three through :func:`figures`), printed
+by the ``format_*`` functions; ``--json`` prints the data itself.
 
 Usage::
 
-    python -m sentiment_api.evaluate [--engine textblob|model] [--url URL] [--api-key KEY]
-                                     [--data DIR] [--limit N]
+    python -m sentiment_api.evaluate [--engine NAME] [--vader] [--challenge [--verbose]]
+                                     [--url URL [--api-key KEY]] [--data DIR] [--limit N]
+                                     [--json]
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import importlib
 import json
 import sys
+import textwrap
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sentiment_api.engines import ENGINE_NAMES
 
-DEFAULT_DATA = (
-    Path(__file__).resolve().parents[3] / "shared" / "data" / "sentiment-labelled-sentences"
-)
+if TYPE_CHECKING:
+    from sentiment_api.analysis import SentimentResult
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+"""The repository root, when this module runs from a checkout (``src/sentiment_api/``)."""
+DEFAULT_DATA = REPOSITORY.parent / "shared" / "data" / "sentiment-labelled-sentences"
+CHALLENGE = REPOSITORY / "tests" / "data" / "challenge.tsv"
 LABELS = ("positive", "negative", "neutral")
 """Predicted labels, the rows of the confusion matrix."""
 GOLD = {"1": "positive", "0": "negative"}
 """The data set's labels, the columns of the confusion matrix."""
+REFUSED = "refused"
+"""The answer for a text the language check refused (an ``UnsupportedLanguageError``, or a 422
+``unsupported_language`` over HTTP)."""
+OVERALL = "overall"
+"""The key of the figures over every file (or ``all`` domains, categories: as the data has it)."""
+REFERENCE_BAND_ENGINE = "model"
+"""The engine whose neutral band labels VADER's sentences for an engine without a band."""
+MAX_FALSE_REFUSALS = 0.005
+"""Issue 17: at most 0.5 % of English texts refused."""
+
+CHALLENGE_COLUMNS = ("category", "expected", "language", "text")
+CHALLENGE_CATEGORIES = (
+    "negation",
+    "contrast",
+    "intensifiers",
+    "no_opinion",
+    "emoticons_emoji",
+    "questions",
+    "non_english",
+)
+CHALLENGE_EXPECTED = ("positive", "negative", "neutral", REFUSED)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A target of issue 17 for the best trained engine on the challenge set: ``key``'s figure
+    (a share, in an engine's :func:`score_challenge` figures) at least ``minimum``."""
+
+    key: str
+    minimum: float
+    description: str
+
+
+CHALLENGE_TARGETS = (
+    Target("negation", 0.85, "negation rows passed"),
+    Target("no_opinion_neutral", 0.80, "no-opinion rows answered neutral"),
+    Target("non_english_refused", 1.0, "non-English rows refused"),
+)
+
+
+# ---- the UCI sentences ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +162,11 @@ def load_labelled_sentences(directory: Path, limit: int | None = None) -> list[L
 
 @dataclass
 class ConfusionTally:
-    """Confusion counts of predicted label (positive/negative/neutral) against gold (pos/neg).
+    """Confusion counts of the answer (positive/negative/neutral, or refused) against the gold
+    label (positive/negative).
 
-    Accuracy counts a neutral prediction as a miss, as the data set's README does.
+    Accuracy counts a neutral answer as a miss, as the data set's README does; a refused text
+    is a miss too.
     """
 
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
@@ -109,28 +191,569 @@ class ConfusionTally:
 
     @property
     def neutral(self) -> int:
-        """Sentences predicted neutral (score exactly 0 under the default threshold)."""
+        """Sentences answered neutral."""
         return self.counts["neutral", "positive"] + self.counts["neutral", "negative"]
+
+    @property
+    def refused(self) -> int:
+        """Sentences refused by the language check."""
+        return self.counts[REFUSED, "positive"] + self.counts[REFUSED, "negative"]
 
     @property
     def accuracy(self) -> float:
         """correct / total, in [0, 1]; 0 when nothing was answered."""
         return self.correct / self.total if self.total else 0.0
 
+    def summary(self) -> dict[str, Any]:
+        """``{"sentences", "correct", "accuracy", "neutral", "refused", "failures"}``."""
+        return {
+            "sentences": self.total,
+            "correct": self.correct,
+            "accuracy": self.accuracy,
+            "neutral": self.neutral,
+            "refused": self.refused,
+            "failures": self.failures,
+        }
+
     def report(self, title: str) -> str:
-        """The tally as a few lines of text: accuracy, neutrals and the confusion matrix."""
-        decided = self.total - self.neutral
+        """The tally as a few lines of text: accuracy, neutrals and the confusion matrix (with a
+        ``refused`` row when a text was refused)."""
+        decided = self.total - self.neutral - self.refused
         lines = [
             f"{title}: {self.total} sentences, accuracy {self.accuracy:.3f}"
             f" ({self.correct}/{self.total}), neutral {self.neutral}"
+            + (f", refused {self.refused}" if self.refused else "")
             + (f", accuracy without neutrals {self.correct / decided:.3f}" if decided else "")
             + (f", FAILED REQUESTS {self.failures}" if self.failures else ""),
             f"  {'predicted / label':<20}{'positive (1)':>14}{'negative (0)':>14}",
         ]
-        for predicted in LABELS:
+        for predicted in LABELS + ((REFUSED,) if self.refused else ()):
             row = (self.counts[predicted, "positive"], self.counts[predicted, "negative"])
             lines.append(f"  {predicted:<20}{row[0]:>14}{row[1]:>14}")
         return "\n".join(lines)
+
+
+def tallies(
+    sentences: Sequence[LabelledSentence], answers: Sequence[str | None]
+) -> dict[str, ConfusionTally]:
+    """The answers tallied per source file (in order of appearance), then :data:`OVERALL`."""
+    per_source: dict[str, ConfusionTally] = {}
+    overall = ConfusionTally()
+    for sentence, predicted in zip(sentences, answers, strict=True):
+        per_source.setdefault(sentence.source, ConfusionTally()).add(predicted, sentence.gold)
+        overall.add(predicted, sentence.gold)
+    return {**per_source, OVERALL: overall}
+
+
+def uci_figures(
+    sentences: Sequence[LabelledSentence], engines: Sequence[str] = ENGINE_NAMES
+) -> dict[str, Any]:
+    """Score ``sentences`` with each engine in process (``language=None``), and count the
+    language check's false refusals.
+
+    Returns:
+        ``{"sentences": n, "engines": {engine: {"files": {source: cell, ..., "overall": cell},
+        "trained": bool, "seconds": float}}, "language": false_refusals(...)}``, where a cell is
+        ``{"sentences", "correct", "accuracy", "neutral", "refused", "failures"}`` under the
+        engine's default label rule (a neutral answer is a miss; nothing is refused here), plus
+        ``"sign_correct"`` and ``"sign_accuracy"``, the same with ``neutral_threshold=0``, for a
+        trained engine (None for the others, whose default rule is that one).
+    """
+    from sentiment_api.analysis import label_for
+
+    texts = [sentence.text for sentence in sentences]
+    engine_figures: dict[str, Any] = {}
+    for engine in engines:
+        started = time.perf_counter()
+        results = _analysed(texts, engine)
+        seconds = time.perf_counter() - started
+        trained = any(result.probabilities is not None for result in results)
+        default = tallies(sentences, [result.sentiment for result in results])
+        # The sign rule needs no second run: label_for(score, 0) is what neutral_threshold=0 gives.
+        sign = tallies(sentences, [label_for(result.sentiment_score, 0.0) for result in results])
+        engine_figures[engine] = {
+            "files": {
+                source: {
+                    **tally.summary(),
+                    "sign_correct": sign[source].correct if trained else None,
+                    "sign_accuracy": sign[source].accuracy if trained else None,
+                }
+                for source, tally in default.items()
+            },
+            "trained": trained,
+            "seconds": seconds,
+        }
+    return {
+        "sentences": len(sentences),
+        "engines": engine_figures,
+        "language": false_refusals([(sentence.source, sentence.text) for sentence in sentences]),
+    }
+
+
+def false_refusals(texts: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """How many of ``texts``, all English, the language check (``language="auto"``) refuses.
+
+    Args:
+        texts: ``(source, text)`` pairs; the source (a file, a domain) is only carried along.
+
+    Returns:
+        ``{"texts": n, "refused": k, "rate": k / n, "examples": [{"source", "text",
+        "language", "confidence"}, ...]}``, every refused text, in order.
+    """
+    from sentiment_api import language
+
+    examples = []
+    for source, text in texts:
+        guess = language.identify(text)
+        if guess.refused:
+            examples.append(
+                {
+                    "source": source,
+                    "text": text,
+                    "language": guess.code,
+                    "confidence": guess.confidence,
+                }
+            )
+    return {
+        "texts": len(texts),
+        "refused": len(examples),
+        "rate": len(examples) / len(texts) if texts else 0.0,
+        "examples": examples,
+    }
+
+
+# ---- VADER's held-out sentences ---------------------------------------------------------------
+
+
+def train_model_module() -> ModuleType:
+    """``tools/train_model.py`` of this checkout, imported as ``tools.train_model`` (as the tests
+    import ``tools``), on first use only: the Lambda image has no ``tools/``.
+
+    Raises:
+        ModuleNotFoundError: this module does not run from a checkout with ``tools/``.
+    """
+    if not (REPOSITORY / "tools" / "train_model.py").is_file():
+        raise ModuleNotFoundError(
+            f"--vader needs the repository's tools/train_model.py, not found under {REPOSITORY}",
+            name="tools.train_model",
+        )
+    if str(REPOSITORY) not in sys.path:
+        sys.path.append(str(REPOSITORY))
+    return importlib.import_module("tools.train_model")
+
+
+def trained_band(engine: str) -> float | None:
+    """The neutral band a trained engine was trained with, from its artefact: the model file's
+    ``training.hyperparameters.band``, the encoder head's ``training.chosen.band``; None for an
+    engine without one (textblob)."""
+    if engine == "model":
+        from sentiment_api.engines import tfidf
+
+        spec = json.loads(tfidf.MODEL_PATH.read_text(encoding="utf-8"))
+        return float(spec["training"]["hyperparameters"]["band"])
+    if engine == "encoder":
+        from sentiment_api.engines import encoder
+
+        head = json.loads((encoder.ARTEFACTS / "head.json").read_text(encoding="utf-8"))
+        return float(head["training"]["chosen"]["band"])
+    return None
+
+
+def vader_figures(engines: Sequence[str] = ENGINE_NAMES, rows: Any = None) -> dict[str, Any]:
+    """Score VADER's held-out test split with each engine in process (``language=None``), by
+    ``tools.train_model.held_out_figures``, and count the language check's false refusals.
+
+    Args:
+        engines: the engines, in column order.
+        rows: the rated sentences (``tools.train_model.Rated``); None: the test split of
+            ``tools.train_model.prepare()`` (downloads the sdist once).
+
+    Returns:
+        ``{"sentences": n, "engines": {engine: {"band": float, "band_from": engine, "domains":
+        {domain: {"sentences", "two_class_accuracy", "three_class_accuracy", "macro_f1"}, ...,
+        "all": {...}}}}, "language": false_refusals(...)}``; ``band_from`` names the engine
+        whose artefact gave the band (:data:`REFERENCE_BAND_ENGINE` for textblob).
+    """
+    train_model = train_model_module()
+    if rows is None:
+        parts, _ = train_model.prepare()
+        rows = parts["test"]
+    engine_figures: dict[str, Any] = {}
+    for engine in engines:
+        own = trained_band(engine)
+        band_from = engine if own is not None else REFERENCE_BAND_ENGINE
+        band = own if own is not None else trained_band(REFERENCE_BAND_ENGINE)
+        predict = _class_indices(engine, train_model.CLASSES)
+        engine_figures[engine] = {
+            "band": band,
+            "band_from": band_from,
+            "domains": train_model.held_out_figures(rows, predict, band),
+        }
+    return {
+        "sentences": len(rows),
+        "engines": engine_figures,
+        "language": false_refusals([(row.domain, row.text) for row in rows]),
+    }
+
+
+def _class_indices(engine: str, classes: Sequence[str]) -> Callable[[list[str]], list[int]]:
+    """train_model's ``Predict`` for ``engine`` as the service runs it: the default label's
+    index in ``classes``."""
+
+    def predict(texts: list[str]) -> list[int]:
+        return [classes.index(result.sentiment) for result in _analysed(texts, engine)]
+
+    return predict
+
+
+# ---- the challenge set ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChallengeRow:
+    """One row of the challenge set (CHALLENGE.md): ``expected`` is a label or ``refused``;
+    ``language`` is ISO 639-1 (``en`` for the English rows)."""
+
+    category: str
+    expected: str
+    language: str
+    text: str
+
+
+def load_challenge(path: Path = CHALLENGE) -> list[ChallengeRow]:
+    """Read the challenge set: UTF-8, LF, a header line, four tab-separated columns per row.
+
+    Raises:
+        FileNotFoundError: no such file (the Lambda image has no ``tests/``).
+        ValueError: a wrong header, or a row without exactly four columns.
+    """
+    lines = path.read_text(encoding="utf-8").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines or tuple(lines[0].split("\t")) != CHALLENGE_COLUMNS:
+        raise ValueError(f"{path.name}:1: the header must be {'<TAB>'.join(CHALLENGE_COLUMNS)}")
+    rows = []
+    for number, line in enumerate(lines[1:], start=2):
+        columns = line.split("\t")
+        if len(columns) != len(CHALLENGE_COLUMNS):
+            raise ValueError(f"{path.name}:{number}: {len(columns)} columns, not 4")
+        rows.append(ChallengeRow(*columns))
+    return rows
+
+
+def challenge_answers(rows: Sequence[ChallengeRow], engine: str) -> list[str]:
+    """Each row's answer from ``engine`` in process with the language check on: its default
+    label, or :data:`REFUSED`."""
+    from sentiment_api.analysis import AUTO, analyse_many
+    from sentiment_api.errors import UnsupportedLanguageError
+
+    return [
+        REFUSED if isinstance(result, UnsupportedLanguageError) else result.sentiment
+        for result in analyse_many([row.text for row in rows], engine=engine, language=AUTO)
+    ]
+
+
+def score_challenge(
+    rows: Sequence[ChallengeRow], answers: Mapping[str, Sequence[str | None]]
+) -> dict[str, Any]:
+    """Score each column of answers (a label, :data:`REFUSED`, or None for a failed request)
+    against the rows: a row passes when its answer equals ``expected``.
+
+    Returns:
+        ``{"rows": n, "engines": {column: figures}, "best_trained": engine or None}``, where
+        figures are ``{"categories": {category: {"rows", "passed", "pass_rate"}, ...,
+        "overall": {...}}, "negation": pass rate, "no_opinion_neutral": share of the no-opinion
+        rows answered neutral, "no_opinion_refused": how many of them were refused,
+        "non_english_refused": share of the non-English rows refused, "non_english_by_language":
+        {code: {"rows", "refused"}}, "targets": {key: {"figure", "minimum", "met"}},
+        "failures": [{"category", "expected", "answer", "language", "text"}, ...],
+        "failed_requests": k}``; ``best_trained`` is the trained engine (one with a neutral band,
+        :func:`trained_band`) among the columns with the most rows passed.
+    """
+    engine_figures: dict[str, Any] = {}
+    for column, got in answers.items():
+        passed: Counter[str] = Counter()
+        total: Counter[str] = Counter()
+        by_language: dict[str, dict[str, int]] = {}
+        failures = []
+        for row, answer in zip(rows, got, strict=True):
+            total[row.category] += 1
+            if answer == row.expected:
+                passed[row.category] += 1
+            else:
+                failures.append(
+                    {
+                        "category": row.category,
+                        "expected": row.expected,
+                        "answer": answer,
+                        "language": row.language,
+                        "text": row.text,
+                    }
+                )
+            if row.category == "non_english":
+                counts = by_language.setdefault(row.language, {"rows": 0, "refused": 0})
+                counts["rows"] += 1
+                counts["refused"] += answer == REFUSED
+        total[OVERALL], passed[OVERALL] = len(rows), sum(passed.values())
+        categories = {
+            category: {
+                "rows": total[category],
+                "passed": passed[category],
+                "pass_rate": passed[category] / total[category],
+            }
+            for category in [*CHALLENGE_CATEGORIES, OVERALL]
+            if total[category]
+        }
+        quiet = [a for row, a in zip(rows, got, strict=True) if row.category == "no_opinion"]
+        foreign = [a for row, a in zip(rows, got, strict=True) if row.category == "non_english"]
+        figures: dict[str, Any] = {
+            "categories": categories,
+            "negation": categories.get("negation", {}).get("pass_rate"),
+            "no_opinion_neutral": quiet.count("neutral") / len(quiet) if quiet else None,
+            "no_opinion_refused": quiet.count(REFUSED),
+            "non_english_refused": foreign.count(REFUSED) / len(foreign) if foreign else None,
+            "non_english_by_language": by_language,
+            "failures": failures,
+            "failed_requests": sum(answer is None for answer in got),
+        }
+        figures["targets"] = {
+            target.key: {
+                "figure": figures[target.key],
+                "minimum": target.minimum,
+                "met": figures[target.key] is not None and figures[target.key] >= target.minimum,
+            }
+            for target in CHALLENGE_TARGETS
+        }
+        engine_figures[column] = figures
+    trained = [c for c in engine_figures if c in ENGINE_NAMES and trained_band(c) is not None]
+    best = max(
+        trained, key=lambda c: engine_figures[c]["categories"][OVERALL]["passed"], default=None
+    )  # max keeps the first of equals
+    return {"rows": len(rows), "engines": engine_figures, "best_trained": best}
+
+
+def challenge_figures(
+    rows: Sequence[ChallengeRow], engines: Sequence[str] = ENGINE_NAMES
+) -> dict[str, Any]:
+    """:func:`score_challenge` of each engine's :func:`challenge_answers`."""
+    return score_challenge(rows, {engine: challenge_answers(rows, engine) for engine in engines})
+
+
+# ---- all of it --------------------------------------------------------------------------------
+
+
+def figures(
+    *,
+    uci: bool = True,
+    vader: bool = False,
+    challenge: bool = False,
+    engines: Sequence[str] = ENGINE_NAMES,
+    data: Path = DEFAULT_DATA,
+    limit: int | None = None,
+    challenge_file: Path = CHALLENGE,
+) -> dict[str, Any]:
+    """The figures ``make evaluate`` prints, in process, as data: ``{"uci":
+    :func:`uci_figures`, "vader": :func:`vader_figures`, "challenge": :func:`challenge_figures`}``
+    for the sets asked for (``limit``: the first sentences of each UCI file only)."""
+    result: dict[str, Any] = {}
+    if uci:
+        result["uci"] = uci_figures(load_labelled_sentences(data, limit), engines)
+    if vader:
+        result["vader"] = vader_figures(engines)
+    if challenge:
+        result["challenge"] = challenge_figures(load_challenge(challenge_file), engines)
+    return result
+
+
+# ---- printing ---------------------------------------------------------------------------------
+
+
+def format_uci_table(uci: Mapping[str, Any]) -> str:
+    """:func:`uci_figures` as a table: a row per file and overall; per engine, its accuracy,
+    neutral answers and, for a trained engine, the accuracy with the sign rule."""
+    engines: dict[str, Any] = uci["engines"]
+    columns = {
+        name: ["accuracy", "neutral", *(["sign rule"] if f["trained"] else [])]
+        for name, f in engines.items()
+    }
+    lines = [
+        _paragraph(
+            f"The UCI sentences (Kotzias et al., KDD 2015): {uci['sentences']} sentences, in"
+            " process, without the language check. Per engine: accuracy with its default label"
+            " rule (a neutral answer is a miss), sentences answered neutral, and for a trained"
+            " engine accuracy with the sign rule (neutral_threshold=0: the sign of p(positive) -"
+            " p(negative))."
+        ),
+        _titles("", columns),
+        _line("file", columns.values()),
+    ]
+    for source in next(iter(engines.values()))["files"]:
+        cells = []
+        for f in engines.values():
+            cell = f["files"][source]
+            cells.append([f"{cell['accuracy']:.3f}", str(cell["neutral"])])
+            if f["trained"]:
+                cells[-1].append(f"{cell['sign_accuracy']:.3f}")
+        lines.append(_line(source, cells))
+    lines.append(
+        "time: "
+        + ", ".join(
+            f"{name} {f['seconds']:.1f} s ({uci['sentences'] / max(f['seconds'], 1e-9):.0f}"
+            " sentences/s)"
+            for name, f in engines.items()
+        )
+    )
+    return "\n".join(lines)
+
+
+def format_refusals(figures: Mapping[str, Any], what: str) -> str:
+    """:func:`false_refusals` as text: the count, the rate against issue 17's limit, and each
+    refused text."""
+    rate = figures["rate"]
+    verdict = "met" if rate <= MAX_FALSE_REFUSALS else "MISSED"
+    lines = [
+        _paragraph(
+            'Language check (language="auto", not applied above): it refuses'
+            f" {figures['refused']} of the {figures['texts']} {what} as not English,"
+            f" {100 * rate:.2f} % (target <= {100 * MAX_FALSE_REFUSALS:.1f} %: {verdict})"
+            + (":" if figures["examples"] else ".")
+        )
+    ]
+    lines.extend(
+        f"  {example['source']:<24}{example['language']} {example['confidence']:.2f}"
+        f"  {example['text']}"
+        for example in figures["examples"]
+    )
+    return "\n".join(lines)
+
+
+def format_vader_table(vader: Mapping[str, Any]) -> str:
+    """:func:`vader_figures` as a table: a row per domain and all; per engine, two-class
+    accuracy, three-class accuracy and macro-F1."""
+    engines: dict[str, Any] = vader["engines"]
+    titles = {
+        f"{name}, band {f['band']:g}" + ("*" if f["band_from"] != name else ""): [
+            "2-class",
+            "3-class",
+            "macro-F1",
+        ]
+        for name, f in engines.items()
+    }
+    lines = [
+        _paragraph(
+            f"VADER's held-out test split (Hutto & Gilbert, ICWSM 2014): {vader['sentences']}"
+            " sentences never used to train or choose anything, in process, without the"
+            " language check. 2-class: accuracy by sign on the sentences with a non-zero mean"
+            " rating (a neutral answer is a miss). 3-class: accuracy and macro-F1 against the"
+            " labels of the engine's neutral band (a mean rating within +-band is neutral)."
+        ),
+        _titles("", titles),
+        _line(f"{'domain':<14}{'sentences':>10}", titles.values()),
+    ]
+    for domain, first in next(iter(engines.values()))["domains"].items():
+        cells = [
+            [
+                f"{d['two_class_accuracy']:.3f}",
+                f"{d['three_class_accuracy']:.3f}",
+                f"{d['macro_f1']:.3f}",
+            ]
+            for d in (f["domains"][domain] for f in engines.values())
+        ]
+        lines.append(_line(f"{domain:<14}{first['sentences']:>10}", cells))
+    if any(f["band_from"] != name for name, f in engines.items()):
+        lines.append(
+            f"* no band of its own: held to the {REFERENCE_BAND_ENGINE} engine's; it answers"
+            " neutral only for a score of exactly 0."
+        )
+    return "\n".join(lines)
+
+
+def format_challenge_table(challenge: Mapping[str, Any], *, verbose: bool = False) -> str:
+    """:func:`score_challenge`'s figures as a table: a row per category; per engine, the pass
+    rate and rows passed; then the figures for the record, the targets as met or MISSED, and,
+    with ``verbose``, every failed row."""
+    engines: dict[str, Any] = challenge["engines"]
+    lines = [
+        _paragraph(
+            f"The challenge set (tests/data/challenge.tsv, CHALLENGE.md): {challenge['rows']}"
+            ' rows, in process, with the language check (language="auto"). Pass rate (rows'
+            " passed): an English row passes when the engine's default label is its expected"
+            " label, a non-English row when it is refused."
+        ),
+        _line(f"{'category':<18}{'rows':>6}", [[name] for name in engines], width=14),
+    ]
+    for category, counts in next(iter(engines.values()))["categories"].items():
+        cells = []
+        for f in engines.values():
+            c = f["categories"][category]
+            cells.append([f"{c['pass_rate']:.3f} ({c['passed']})"])
+        lines.append(_line(f"{category:<18}{counts['rows']:>6}", cells, width=14))
+    lines.append("For the record:")
+    for name, f in engines.items():
+        languages = " ".join(
+            f"{code} {c['refused']}/{c['rows']}" for code, c in f["non_english_by_language"].items()
+        )
+        failed = f["failed_requests"]
+        lines.append(
+            textwrap.fill(
+                f"{name}: no-opinion rows answered neutral {_share(f['no_opinion_neutral'])},"
+                f" refused {f['no_opinion_refused']}; non-English rows refused"
+                f" {_share(f['non_english_refused'])} ({languages})"
+                + (f"; FAILED REQUESTS {failed}" if failed else ""),
+                width=100,
+                initial_indent="  ",
+                subsequent_indent="    ",
+            )
+        )
+    best = challenge["best_trained"]
+    lines.append(
+        "Targets (issue 17, for the best trained engine"
+        + (f": {best}, the most rows passed" if best else "")
+        + "):"
+    )
+    for target in CHALLENGE_TARGETS:
+        verdicts = [
+            f"{name} {_share(t['figure'])} {'met' if t['met'] else 'MISSED'}"
+            for name, t in ((name, f["targets"][target.key]) for name, f in engines.items())
+        ]
+        lines.append(f"  {target.description} >= {target.minimum:.2f}: " + ", ".join(verdicts))
+    if verbose:
+        for name, f in engines.items():
+            lines.append(f"Failures, {name} ({len(f['failures'])}):")
+            lines.extend(
+                f"  {x['category']:<16} expected {x['expected']:<8}"
+                f" got {x['answer'] or 'no answer':<9} {x['text']}"
+                for x in f["failures"]
+            )
+    return "\n".join(lines)
+
+
+_LEAD = 24
+"""Width of a table's first column."""
+
+
+def _line(lead: str, groups: Iterable[Sequence[str]], width: int = 10) -> str:
+    """A table line: ``lead``, then each group's cells right-aligned in ``width`` columns."""
+    return f"{lead:<{_LEAD}}" + "".join(
+        "  |" + "".join(f"{cell:>{width}}" for cell in group) for group in groups
+    )
+
+
+def _titles(lead: str, groups: Mapping[str, Sequence[str]], width: int = 10) -> str:
+    """A title line over :func:`_line`'s groups: each name centred over its group."""
+    titles = "".join(f"  |{name:^{len(columns) * width}}" for name, columns in groups.items())
+    return f"{lead:<{_LEAD}}{titles}".rstrip()
+
+
+def _paragraph(text: str) -> str:
+    return textwrap.fill(text, width=100)
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+# ---- over HTTP --------------------------------------------------------------------------------
 
 
 class ApiClient:
@@ -184,6 +807,39 @@ class ApiClient:
         return connection
 
 
+def http_classifier(
+    client: ApiClient, engine: str | None, problems: Counter[str]
+) -> Callable[[str], str | None]:
+    """text -> the deployment's label, :data:`REFUSED` for a 422 ``unsupported_language``, or
+    None for a failed request (any other status, or no answer), counted in ``problems``."""
+
+    def classify(text: str) -> str | None:
+        try:
+            status, body = client.analyse(text, engine)
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            problems[type(exc).__name__] += 1
+            return None
+        if status == 422 and body.get("code") == "unsupported_language":
+            return REFUSED
+        if status != 200:
+            problems[f"HTTP {status} {body.get('code', '')}".strip()] += 1
+            return None
+        label: str = body["sentiment"]
+        return label
+
+    return classify
+
+
+def classify_all(
+    texts: Iterable[str], classify: Callable[[str], str | None], concurrency: int = 4
+) -> tuple[list[str | None], float]:
+    """Each text's answer, ``concurrency`` at a time, and the seconds it took."""
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        answers = list(pool.map(classify, texts))
+    return answers, time.perf_counter() - started
+
+
 def evaluate(
     sentences: Iterable[LabelledSentence],
     classify: Callable[[str], str | None],
@@ -193,27 +849,26 @@ def evaluate(
 
     Args:
         sentences: the labelled sentences.
-        classify: text -> predicted label, or None if it could not be classified.
+        classify: text -> predicted label (or :data:`REFUSED`), or None if it could not be
+            classified.
         concurrency: requests in flight at once.
 
     Returns:
         (tally per source file, overall tally, elapsed seconds).
     """
     sentences = list(sentences)
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        predictions = list(pool.map(classify, (s.text for s in sentences)))
-    elapsed = time.perf_counter() - started
-    per_source: dict[str, ConfusionTally] = {}
-    overall = ConfusionTally()
-    for sentence, predicted in zip(sentences, predictions, strict=True):
-        per_source.setdefault(sentence.source, ConfusionTally()).add(predicted, sentence.gold)
-        overall.add(predicted, sentence.gold)
-    return per_source, overall, elapsed
+    answers, elapsed = classify_all((s.text for s in sentences), classify, concurrency)
+    tallied = tallies(sentences, answers)
+    overall = tallied.pop(OVERALL)
+    return tallied, overall, elapsed
+
+
+# ---- the command ------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point; returns the exit status (0 if every request returned 200)."""
+    """Command-line entry point; returns the exit status: 1 if a request over HTTP failed, else
+    0 (a missed target is reported, not an error)."""
     parser = argparse.ArgumentParser(
         prog="python -m sentiment_api.evaluate", description=__doc__.split("\n\n")[0]
     )
@@ -223,67 +878,127 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--engine",
         choices=ENGINE_NAMES,
-        help="textblob or model (default: textblob in process, the deployment's over HTTP)",
+        help="one engine (the UCI sentences: its confusion matrices); default: every engine in"
+        " process, the deployment's default over HTTP",
     )
+    parser.add_argument(
+        "--vader", action="store_true", help="VADER's held-out test split (in process only)"
+    )
+    parser.add_argument(
+        "--challenge", action="store_true", help="the challenge set, pass rates per category"
+    )
+    parser.add_argument(
+        "--challenge-file", type=Path, default=CHALLENGE, help="default: tests/data/challenge.tsv"
+    )
+    parser.add_argument("--verbose", action="store_true", help="list the challenge's failures")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--api-key", help="send this API Gateway API key as x-api-key")
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="data set folder")
-    parser.add_argument("--limit", type=int, help="at most this many sentences per file")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="UCI data set folder")
+    parser.add_argument("--limit", type=int, help="at most this many sentences per UCI file")
     parser.add_argument("--concurrency", type=int, default=4, help="requests in flight (default 4)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
     args = parser.parse_args(argv)
+    if args.vader and args.url:
+        parser.error("--vader runs in process only")
+    if args.json and args.url:
+        parser.error("--json runs in process only")
+    engines = (args.engine,) if args.engine else ENGINE_NAMES
+    uci = not (args.vader or args.challenge)
+    rows = load_challenge(args.challenge_file) if args.challenge else []
 
-    sentences = load_labelled_sentences(args.data, args.limit)
-    problems: Counter[str] = Counter()
-    if args.url is None:
-        return _evaluate_in_process(sentences, args.engine or "textblob")
+    if args.url is not None:
+        return _main_over_http(args, uci, rows)
+    if args.json:
+        data = figures(
+            uci=uci,
+            vader=args.vader,
+            challenge=args.challenge,
+            engines=engines,
+            data=args.data,
+            limit=args.limit,
+            challenge_file=args.challenge_file,
+        )
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    if uci and args.engine:
+        _evaluate_in_process(load_labelled_sentences(args.data, args.limit), args.engine)
+    elif uci:
+        sentences = load_labelled_sentences(args.data, args.limit)
+        print(f"Scoring {len(sentences)} sentences with {', '.join(engines)} ...", file=sys.stderr)
+        result = uci_figures(sentences, engines)
+        print(format_uci_table(result))
+        print(format_refusals(result["language"], "English sentences"))
+    if args.vader:
+        print("Scoring VADER's test split ...", file=sys.stderr)
+        result = vader_figures(engines)
+        print(format_vader_table(result))
+        print(format_refusals(result["language"], "test sentences, all English,"))
+    if args.challenge:
+        print(format_challenge_table(challenge_figures(rows, engines), verbose=args.verbose))
+    return 0
+
+
+def _main_over_http(args: argparse.Namespace, uci: bool, rows: list[ChallengeRow]) -> int:
+    """The UCI sentences (confusion matrices) and/or the challenge set through ``args.url``."""
     client = ApiClient(args.url, args.api_key, args.timeout)
-
-    def classify(text: str) -> str | None:
-        try:
-            status, body = client.analyse(text, args.engine)
-        except (OSError, http.client.HTTPException, ValueError) as exc:
-            problems[type(exc).__name__] += 1
-            return None
-        if status != 200:
-            problems[f"HTTP {status} {body.get('code', '')}".strip()] += 1
-            return None
-        label: str = body["sentiment"]
-        return label
-
-    print(f"Evaluating {len(sentences)} sentences against {args.url} ...", file=sys.stderr)
-    per_source, overall, elapsed = evaluate(sentences, classify, args.concurrency)
-    _print_tallies(per_source, overall)
-    print(
-        f"{len(sentences)} requests in {elapsed:.1f} s: {len(sentences) / elapsed:.1f} requests/s"
-        f" (concurrency {args.concurrency})"
-    )
+    problems: Counter[str] = Counter()
+    classify = http_classifier(client, args.engine, problems)
+    failed = 0
+    if uci:
+        sentences = load_labelled_sentences(args.data, args.limit)
+        print(f"Evaluating {len(sentences)} sentences against {args.url} ...", file=sys.stderr)
+        answers, elapsed = classify_all((s.text for s in sentences), classify, args.concurrency)
+        tallied = tallies(sentences, answers)
+        for source, tally in tallied.items():
+            print(tally.report(source))
+        print(
+            f"{len(sentences)} requests in {elapsed:.1f} s: {len(sentences) / elapsed:.1f}"
+            f" requests/s (concurrency {args.concurrency})"
+        )
+        refused = [s for s, a in zip(sentences, answers, strict=True) if a == REFUSED]
+        if refused:
+            print(f"refused as not English by the deployment: {len(refused)}")
+            for sentence in refused:
+                print(f"  {sentence.source:<24}{sentence.text}")
+        failed += tallied[OVERALL].failures
+    if rows:
+        column = args.engine or "deployment"
+        answers, _ = classify_all((row.text for row in rows), classify, args.concurrency)
+        result = score_challenge(rows, {column: answers})
+        print(format_challenge_table(result, verbose=args.verbose))
+        failed += result["engines"][column]["failed_requests"]
     for problem, count in problems.most_common():
         print(f"failed: {count} x {problem}", file=sys.stderr)
-    return 1 if overall.failures else 0
+    return 1 if failed else 0
 
 
-def _print_tallies(per_source: dict[str, ConfusionTally], overall: ConfusionTally) -> None:
-    """The table: each file's tally, then the overall one."""
-    for source, tally in per_source.items():
-        print(tally.report(source))
-    print(overall.report("overall"))
-
-
-def _evaluate_in_process(sentences: list[LabelledSentence], engine: str) -> int:
-    """Classify with :func:`analyse` directly, one thread (the work is CPU-bound); always 0."""
-    from sentiment_api.analysis import analyse
-
-    def classify(text: str) -> str:
-        return analyse(text, engine=engine).sentiment
-
+def _evaluate_in_process(sentences: list[LabelledSentence], engine: str) -> None:
+    """One engine's confusion matrices, per file and overall, and its false refusals."""
     print(f"Evaluating {len(sentences)} sentences in process, engine {engine} ...", file=sys.stderr)
-    per_source, overall, elapsed = evaluate(sentences, classify, concurrency=1)
-    _print_tallies(per_source, overall)
+    started = time.perf_counter()
+    results = _analysed([s.text for s in sentences], engine)
+    elapsed = time.perf_counter() - started
+    for source, tally in tallies(sentences, [r.sentiment for r in results]).items():
+        print(tally.report(source))
     print(
         f"{len(sentences)} sentences in {elapsed:.2f} s: {len(sentences) / elapsed:.0f}"
         f" sentences/s (in process, engine {engine})"
     )
-    return 0
+    refusals = false_refusals([(s.source, s.text) for s in sentences])
+    print(format_refusals(refusals, "English sentences"))
+
+
+def _analysed(texts: Sequence[str], engine: str) -> list[SentimentResult]:
+    """``analyse_many(texts, engine=engine)``, without the language check, so nothing is
+    refused: the results, in order."""
+    from sentiment_api.analysis import SentimentResult, analyse_many
+
+    results = [
+        r for r in analyse_many(list(texts), engine=engine) if isinstance(r, SentimentResult)
+    ]
+    if len(results) != len(texts):
+        raise AssertionError("a text was refused without the language check")
+    return results
 
 
 if __name__ == "__main__":

@@ -58,6 +58,11 @@ class Settings:
         language_check: identify each text's language and refuse one confidently not
             English (env ``LANGUAGE_CHECK`` ``refuse``, the default), or neither (``off``: the
             identifier is never loaded, results carry no ``language``).
+        base_path: the custom domain's base path mapping the API is served under, without
+            slashes at either end (``"sentiment"``, ``"v1/sentiment"``), or ``""`` for none
+            (env ``BASE_PATH``, the template's ``BasePath``): a request to
+            ``/<base_path>/analyse`` is routed as ``/analyse``
+            (:func:`sentiment_api.http.proxy.strip_base_path`).
 
     Raises:
         ValueError: when a value is out of range or not a number; the function then fails at
@@ -70,6 +75,7 @@ class Settings:
     cors_allow_origin: str = ""
     engine: str = "textblob"
     language_check: bool = True
+    base_path: str = ""
 
     def __post_init__(self) -> None:
         for name, value, limit in (
@@ -96,6 +102,11 @@ class Settings:
             raise ValueError(
                 "CORS_ALLOW_ORIGIN must be empty, * or an origin such as "
                 f"https://app.example.com (no path, no trailing slash), not {origin!r}"
+            )
+        if self.base_path and not _BASE_PATH.fullmatch(self.base_path):
+            raise ValueError(
+                "BASE_PATH must be empty or path segments of letters, digits, '.', '_', '-' "
+                f"and '~' joined by '/' (no slash at either end), not {self.base_path!r}"
             )
         if self.engine not in ENGINE_NAMES:
             raise ValueError(
@@ -146,6 +157,7 @@ class Settings:
                 raise ValueError(f"NEUTRAL_THRESHOLD must be a number, not {raw!r}") from None
             values["neutral_threshold"] = threshold
         values["cors_allow_origin"] = env.get("CORS_ALLOW_ORIGIN", "").strip()
+        values["base_path"] = env.get("BASE_PATH", "").strip()
         raw = env.get("ENGINE")
         if raw:
             values["engine"] = raw
@@ -158,6 +170,10 @@ class Settings:
 
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 """A serialised origin (RFC 6454, section 6.1) as browsers send it: scheme, host, port."""
+
+
+_BASE_PATH = re.compile(r"[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*")
+"""A base path mapping as API Gateway takes one: segments of URL-safe characters."""
 
 
 def _base64_length(length: int) -> int:

@@ -18,6 +18,8 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from sentiment_api import __version__
 from sentiment_api.errors import (
     BodyTooLargeError,
+    DuplicateKeyError,
+    InvalidBase64Error,
     InvalidBodyEncodingError,
     InvalidJsonError,
     InvalidRequestError,
@@ -25,9 +27,10 @@ from sentiment_api.errors import (
     ResponseTooLargeError,
     UnsupportedMediaTypeError,
 )
-from sentiment_api.http.errors import rejection_for
+from sentiment_api.http.errors import reason_phrase, rejection_for
 from sentiment_api.http.models import ErrorResponse
 from sentiment_api.http.proxy import LAMBDA_RESPONSE_LIMIT, base_path
+from sentiment_api.settings import get_settings
 
 OPENAPI_INFO: dict[str, Any] = {
     "title": "Sentiment API",
@@ -56,7 +59,7 @@ def error_responses(*examples: Exception) -> dict[int, OpenAPIResponse]:
         response = responses.setdefault(
             int(status),
             {
-                "description": f"{status.phrase}: see `code`",
+                "description": f"{reason_phrase(status)}: see `code`",
                 "content": {"application/json": {"model": ErrorResponse, "examples": {}}},
             },
         )
@@ -77,6 +80,8 @@ def post_responses(
         **error_responses(
             NoTextError(),
             InvalidJsonError(),
+            DuplicateKeyError("text"),
+            InvalidBase64Error(),
             InvalidBodyEncodingError(),
             limit_error,
             BodyTooLargeError(body_limit + 1, body_limit),
@@ -94,11 +99,12 @@ def install_docs(app: APIGatewayRestResolver) -> None:
 
     @app.get("/openapi.json", include_in_schema=False)
     def openapi_document() -> Response[str]:
-        """The OpenAPI 3.1 document of this API, with the stage path as its server."""
+        """The OpenAPI 3.1 document of this API, with the stage path (or the custom domain's
+        base path) as its server."""
         return Response(
             status_code=HTTPStatus.OK,
             content_type=content_types.APPLICATION_JSON,
-            body=openapi_json(app, base_path(app)),
+            body=openapi_json(app, base_path(app, get_settings().base_path)),
         )
 
     @app.get("/docs", include_in_schema=False)
@@ -106,7 +112,7 @@ def install_docs(app: APIGatewayRestResolver) -> None:
         """Swagger UI for the OpenAPI document, or (``?format=json``, as the UI asks) the
         document. The page inlines the Swagger UI script and style sheet that Powertools ships
         in its package: it needs no CDN, so it works offline."""
-        document = openapi_json(app, base_path(app))
+        document = openapi_json(app, base_path(app, get_settings().base_path))
         if (app.current_event.query_string_parameters or {}).get("format") == "json":
             return Response(HTTPStatus.OK, content_types.APPLICATION_JSON, document)
         return Response(HTTPStatus.OK, "text/html; charset=utf-8", _swagger_html(document))

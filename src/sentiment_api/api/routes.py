@@ -22,6 +22,7 @@ from sentiment_api.api.models import (
     HealthResponse,
 )
 from sentiment_api.errors import TextTooLongError, TooManyTextsError
+from sentiment_api.http.proxy import LAMBDA_RESPONSE_LIMIT
 from sentiment_api.settings import get_settings
 
 ALLOWED_METHODS = {
@@ -123,7 +124,8 @@ def analyse_batch(
 ) -> BatchResponse:
     """Analyse each text as `POST /analyse` would; a bad text is reported, not fatal.
 
-    Raises TooManyTextsError (413) for more texts than the deployment's cap.
+    Raises TooManyTextsError (413) for more texts than the deployment's cap, and
+    ResponseTooLargeError (413) as soon as the results would pass Lambda's payload limit.
     """
     results, errors = service.analyse_batch(
         request.texts,
@@ -132,6 +134,7 @@ def analyse_batch(
         explain=request.explain,
         engine=request.engine,
         language=request.language,
+        max_answer_bytes=LAMBDA_RESPONSE_LIMIT,
     )
     return BatchResponse(
         results=[BatchItemResult(**result) for result in results],

@@ -6,6 +6,7 @@ no Powertools event handler, no HTTP.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -19,6 +20,7 @@ from sentiment_api.errors import (
     InvalidTypeError,
     LoneSurrogateError,
     NoTextError,
+    ResponseTooLargeError,
     TextTooLongError,
     TooManyTextsError,
     UnsupportedLanguageError,
@@ -136,46 +138,60 @@ def analyse_batch(
     explain: bool = False,
     engine: str | None = None,
     language: str | None = None,
+    max_answer_bytes: int | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Analyse each text as ``POST /analyse`` would; a bad text is reported, not fatal. The
-    engine scores all the accepted texts in one call
-    (:func:`~sentiment_api.analysis.analyse_many`).
+    """Analyse each text as ``POST /analyse`` would; a bad text is reported, not fatal.
+
+    ``max_answer_bytes``, when given, is the most the answer may take (Lambda's response
+    payload limit): the batch stops as soon as the results so far would pass it, rather than
+    analyse every text for an answer that cannot be returned. Each item is measured as it
+    reaches the proxy response: its JSON (ASCII-escaped, compact), then escaped once more as
+    part of the response's ``body`` string (:func:`answer_bytes`). So the accepted texts are
+    analysed one at a time: no engine answers a text faster in a larger call (the encoder runs
+    one window per ONNX run whatever the batch, docs/model.md).
 
     Returns:
         ``(results, errors)``: ``results`` holds ``{"index", **analysed fields}`` per analysed
-        text, ``errors`` holds ``{"index", "error", "code"}`` per rejected one; every index is
-        in exactly one list, each in index order. The analysed texts are counted in the
-        ``Analyses`` metric, per label.
+        text, ``errors`` holds ``{"index", "error", "code"}`` per rejected one (the text's own
+        problem, or ``unsupported_language``); every index is in exactly one list, each in
+        index order. The analysed texts are counted in the ``Analyses`` metric, per label.
 
     Raises:
         TooManyTextsError: more texts than the deployment's cap (413).
+        ResponseTooLargeError: the results would pass ``max_answer_bytes`` (413; raised when
+            they do, with the texts after it not analysed).
+        EngineUnavailableError: the engine cannot be loaded (503).
     """
     limit = get_settings().max_batch_size
     if len(texts) > limit:
         raise TooManyTextsError(len(texts), limit)
-    accepted: list[tuple[int, str]] = []
+    options: dict[str, Any] = {
+        "engine": engine_for(engine),
+        "neutral_threshold": threshold(neutral_threshold),
+        "sentences": sentences,
+        "explain": explain,
+        "language": language_for(language),
+    }
+    results: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
+    size = BATCH_ENVELOPE_BYTES
     for index, item in enumerate(texts):
         try:
-            accepted.append((index, accepted_text(batch_text(item))))
+            text = accepted_text(batch_text(item))
         except DomainError as exc:  # what POST /analyse would answer for this text alone
             errors.append({"index": index, **exc.fields()})
-    with reported_if_unavailable():
-        analysed_texts = analyse_many(
-            [text for _, text in accepted],
-            engine=engine_for(engine),
-            neutral_threshold=threshold(neutral_threshold),
-            sentences=sentences,
-            explain=explain,
-            language=language_for(language),
-        )
-    results: list[dict[str, Any]] = []
-    for (index, _), outcome in zip(accepted, analysed_texts, strict=True):
+            size += answer_bytes(errors[-1])
+            continue
+        with reported_if_unavailable():
+            (outcome,) = analyse_many([text], **options)
         if isinstance(outcome, DomainError):
             errors.append({"index": index, **outcome.fields()})
-        else:
-            results.append({"index": index, **outcome.as_dict()})
-    errors.sort(key=lambda error: int(error["index"]))
+            size += answer_bytes(errors[-1])
+            continue
+        results.append({"index": index, **outcome.as_dict()})
+        size += answer_bytes(results[-1])
+        if max_answer_bytes is not None and size > max_answer_bytes:
+            raise ResponseTooLargeError(size, max_answer_bytes, at_least=True)
     _count_analyses(Counter(result["sentiment"] for result in results))
     return results, errors
 
@@ -198,6 +214,19 @@ def reported_if_unavailable() -> Iterator[None]:
         ) as metric:
             metric.add_dimension(name="engine", value=exc.engine)
         raise
+
+
+BATCH_ENVELOPE_BYTES = 1024
+"""What a batch's proxy response holds besides its items, in bytes, at most: status, headers,
+``{"results":[],"errors":[]}`` and the escaping of their quotes."""
+
+
+def answer_bytes(item: dict[str, Any]) -> int:
+    """The bytes ``item`` adds to a proxy response whose ``body`` holds it: its compact,
+    ASCII-escaped JSON (as Powertools serialises a body), with each ``"`` and ``\\`` escaped
+    once more inside the body string, and a separator."""
+    encoded = json.dumps(item, separators=(",", ":"))
+    return len(encoded) + encoded.count('"') + encoded.count("\\") + 1
 
 
 def _count_analyses(labels: Counter[str]) -> None:

@@ -23,6 +23,7 @@ from sentiment_api import engines, language
 from sentiment_api.api import service
 from sentiment_api.errors import (
     BodyTooLargeError,
+    DomainError,
     EngineUnavailableError,
     NoTextError,
     ResponseTooLargeError,
@@ -83,7 +84,7 @@ def _analyse_fast(event: dict[str, Any]) -> dict[str, Any] | None:
         return None
     try:
         request = proxy.json_loads(body)
-    except ValueError:
+    except (ValueError, DomainError):  # the router answers it (400)
         return None
     if type(request) is not dict or request.keys() - {"engine"} != {"text"}:
         return None
@@ -132,10 +133,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
 def _answer(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """The proxy response to ``event``, before CORS: a rejection from the screen, the fast
-    path's answer, or the resolver's; a 413 for an answer over Lambda's payload limit."""
+    path's answer, or the resolver's; a 413 for an answer over Lambda's payload limit. The
+    custom domain's base path (``BASE_PATH``) is taken off the path first."""
+    event = proxy.strip_base_path(event, get_settings().base_path)
     try:
         event = _screen(event)
-    except (BodyTooLargeError, UnsupportedMediaTypeError) as exc:
+    except DomainError as exc:  # 413, 415, 400 (base64, UTF-8): proxy.screen_post_body
         return rejected_response(exc)
     response = _analyse_fast(event) or _app().resolve(event, context)
     # A JSON character takes at most 6 bytes (\uXXXX), so only long bodies need measuring.

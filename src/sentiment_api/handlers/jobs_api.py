@@ -25,10 +25,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
-from sentiment_api.errors import BodyTooLargeError, UnsupportedMediaTypeError
+from sentiment_api.errors import DomainError
 from sentiment_api.http import cors
 from sentiment_api.http.errors import rejected_response
-from sentiment_api.http.proxy import screen_post_body
+from sentiment_api.http.proxy import screen_post_body, strip_base_path
 from sentiment_api.jobs.app import app
 from sentiment_api.jobs.settings import get_job_settings
 from sentiment_api.jobs.storage import JobStore
@@ -66,8 +66,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
     Never raises for bad input: every request error is a JSON 4xx from the error table
     (:mod:`sentiment_api.http.errors`);
-    a body over :data:`MAX_BODY_LENGTH` characters is a 413 ``body_too_large`` unread, and a
-    POST body declared as anything but JSON is a 415 ``unsupported_media_type`` unparsed
+    a body over :data:`MAX_BODY_LENGTH` characters is a 413 ``body_too_large`` unread, a
+    base64 body that is not strict base64 a 400 ``invalid_base64``, and a POST body declared
+    as anything but UTF-8 JSON is a 415 ``unsupported_media_type`` unparsed
     (Powertools would parse form and multipart bodies itself, a multipart one without a
     boundary into a 500, and would compare the media type case-sensitively). With
     ``CORS_ALLOW_ORIGIN`` set, every answer carries the CORS headers, as the API's do.
@@ -77,10 +78,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
 def _answer(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """The proxy response to ``event``, before CORS: a rejection from the screen, or the
-    resolver's."""
+    resolver's. The custom domain's base path (``BASE_PATH``) is taken off the path first."""
+    event = strip_base_path(event, get_settings().base_path)
     try:
         event = screen_post_body(event, MAX_BODY_LENGTH)
-    except (BodyTooLargeError, UnsupportedMediaTypeError) as exc:
+    except DomainError as exc:  # 413, 415, 400 (base64, UTF-8): screen_post_body
         return rejected_response(exc)
     app.append_context(store=JobStore(s3, get_job_settings().bucket))
     return app.resolve(event, context)

@@ -20,7 +20,9 @@ from sentiment_api.errors import (
     BodyTooLargeError,
     DomainError,
     EngineUnavailableError,
+    DuplicateKeyError,
     InternalError,
+    InvalidBase64Error,
     InvalidBodyEncodingError,
     InvalidFilenameError,
     InvalidJsonError,
@@ -32,6 +34,7 @@ from sentiment_api.errors import (
     PathNotFoundError,
     ResponseTooLargeError,
     TextTooLongError,
+    TooManyJobsError,
     TooManyTextsError,
     UnsupportedLanguageError,
     UnsupportedMediaTypeError,
@@ -44,7 +47,9 @@ STATUS: dict[type[DomainError], HTTPStatus] = {
     NoTextError: HTTPStatus.BAD_REQUEST,
     NoBodyError: HTTPStatus.BAD_REQUEST,
     InvalidJsonError: HTTPStatus.BAD_REQUEST,
+    DuplicateKeyError: HTTPStatus.BAD_REQUEST,
     InvalidBodyEncodingError: HTTPStatus.BAD_REQUEST,
+    InvalidBase64Error: HTTPStatus.BAD_REQUEST,
     InvalidFilenameError: HTTPStatus.BAD_REQUEST,
     ApiKeyRequiredError: HTTPStatus.FORBIDDEN,  # API Gateway's own answer to a missing key
     PathNotFoundError: HTTPStatus.NOT_FOUND,
@@ -58,11 +63,25 @@ STATUS: dict[type[DomainError], HTTPStatus] = {
     UnsupportedMediaTypeError: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
     InvalidRequestError: HTTPStatus.UNPROCESSABLE_ENTITY,
     UnsupportedLanguageError: HTTPStatus.UNPROCESSABLE_ENTITY,
+    TooManyJobsError: HTTPStatus.TOO_MANY_REQUESTS,
     InternalError: HTTPStatus.INTERNAL_SERVER_ERROR,
     EngineUnavailableError: HTTPStatus.SERVICE_UNAVAILABLE,
 }
 """``error class -> HTTP status``: the errors an HTTP function answers. The ``code`` and the
 message are the error's own."""
+
+
+RFC_9110_PHRASES = {
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "Content Too Large",
+    HTTPStatus.UNPROCESSABLE_ENTITY: "Unprocessable Content",
+}
+"""The reason phrases RFC 9110 (section 15) gives the statuses that Python 3.13 renamed and
+3.11 still calls "Request Entity Too Large" and "Unprocessable Entity"."""
+
+
+def reason_phrase(status: HTTPStatus) -> str:
+    """``status``'s reason phrase as RFC 9110 names it, the same on every Python version."""
+    return RFC_9110_PHRASES.get(status, status.phrase)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +92,8 @@ class Rejection:
         status: the HTTP status.
         code: the stable snake_case ``code`` of the body.
         message: the ``error`` of the body, for a human.
-        headers: extra response headers (``Allow`` for a 405), or None.
+        headers: extra response headers (``Allow`` for a 405, ``Retry-After`` for a 429), or
+            None.
         details: per-field problems of a 422 (``[{"loc", "type", "msg"}]``), or None.
     """
 
@@ -102,6 +122,8 @@ def rejection_for(exc: Exception) -> Rejection:
     headers = None
     if isinstance(exc, MethodNotAllowedError):
         headers = {"Allow": ", ".join(exc.allowed)}
+    elif isinstance(exc, TooManyJobsError):
+        headers = {"Retry-After": str(exc.retry_after_s)}  # seconds (RFC 9110, 10.2.3)
     details = exc.details if isinstance(exc, InvalidRequestError) else None
     return Rejection(status, exc.code, str(exc), headers, details)
 

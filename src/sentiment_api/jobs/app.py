@@ -8,9 +8,10 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from sentiment_api.errors import NoBodyError
 from sentiment_api.http.exception_handlers import install_error_handlers
+from sentiment_api.http.proxy import json_loads
 from sentiment_api.jobs import routes
 
-app = APIGatewayRestResolver(enable_validation=True)
+app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=json_loads)
 app.include_router(routes.router)
 install_error_handlers(
     app,

@@ -18,6 +18,7 @@ from sentiment_api.jobs.models import JobRequest, JobResponse, JobResults, JobUp
 from sentiment_api.jobs.settings import get_job_settings
 from sentiment_api.jobs.storage import JobStore
 from sentiment_api.observability import logger
+from sentiment_api.settings import get_settings
 
 ALLOWED_METHODS = {"/jobs": ("POST",), "/jobs/{job_id}": ("GET",)}
 """The methods of each path of this router, for the 405s of the others."""
@@ -58,11 +59,12 @@ def create_job(request: JobRequest) -> Response[JobResponse]:
     logger.info("Job created", extra={"job_id": job["job_id"], "input_key": job["input_key"]})
     body = JobResponse(status="WAITING_FOR_UPLOAD", upload=JobUpload(**upload), **job)
     assert router.api_resolver is not None  # the router is included in the app
+    prefix = base_path(router.api_resolver, get_settings().base_path)
     return Response(
         status_code=HTTPStatus.CREATED,
         content_type=content_types.APPLICATION_JSON,
         body=body,
-        headers={"Location": f"{base_path(router.api_resolver)}/jobs/{job['job_id']}"},
+        headers={"Location": f"{prefix}/jobs/{job['job_id']}"},
     )
 
 

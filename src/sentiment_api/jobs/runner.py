@@ -33,6 +33,11 @@ from sentiment_api.observability import logger, metrics
 RESULTS_TYPE = f"{CONTENT_TYPES['jsonl']}; charset=utf-8"
 """The results' media type: JSON Lines, UTF-8."""
 
+INTERNAL_FAILURES = (JobTimedOutError, JobCrashedError)
+"""The failures that are the service's, not the file's: counted as ``JobsFailed`` (which the
+``JobsFailedAlarm`` watches). A file rejected for what it is (not UTF-8, a bad ``.csv``, too
+large...) is counted as ``JobsRejected`` instead: a client's mistake wakes nobody."""
+
 _JOB_OPTIONS = ("text_column", "neutral_threshold", "sentences", "explain", "engine", "language")
 """What a job record may set; the length cap stays the deployment's."""
 
@@ -70,6 +75,12 @@ def run_job(
         job_timeout_s: the job function's timeout, in seconds: an ``IN_PROGRESS`` run of the
             same upload that started longer ago than this is dead, and is run again.
 
+    Metrics (EMF): ``JobDocuments``; then ``JobsCompleted``, ``JobsRejected`` (a file the job
+    refuses for what it is) or ``JobsFailed`` (:data:`INTERNAL_FAILURES`: a timeout, or an
+    error the job cannot handle, which is re-raised after the count). A job the jobs API
+    created has its in-flight marker deleted once it has ended (not after a crash: Lambda
+    retries it).
+
     Returns:
         the summary as stored (see :func:`.files.summary`).
 
@@ -90,6 +101,7 @@ def run_job(
     started = time.time()
     tally = Tally()
     options = defaults
+    job: dict[str, Any] | None = None
     described: dict[str, Any] = {"key": key, "size": size, "etag": etag}
     fmt: str | None = None
     margin = stop_margin_s(seconds_left)
@@ -111,7 +123,8 @@ def run_job(
 
     try:
         fmt = file_format(key)
-        options = _options(store, key, defaults)
+        job = _job_record(store, key)
+        options = _options(job, defaults)
         body, length, object_etag = store.open_input(key)
         described = {"key": key, "size": length, "etag": object_etag}
         _check_size(length, deadline - time.monotonic())
@@ -135,14 +148,18 @@ def run_job(
         logger.warning("File rejected", extra={"code": exc.code, "reason": str(exc)})
         store.delete_results(key)  # no stale results of an earlier run
         fields = record("FAILED", exc)
+        outcome = "JobsFailed" if isinstance(exc, INTERNAL_FAILURES) else "JobsRejected"
     except Exception as exc:
         logger.exception("Job failed")
         _record_crash(record, exc, lambda: store.delete_results(key))
+        metrics.add_metric(name="JobsFailed", unit=MetricUnit.Count, value=1)
         raise
     else:
         fields = record("COMPLETED")
+        outcome = "JobsCompleted"
+    _clear_in_flight(store, job)
     metrics.add_metric(name="JobDocuments", unit=MetricUnit.Count, value=tally.documents)
-    metrics.add_metric(name=f"Jobs{fields['status'].title()}", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=outcome, unit=MetricUnit.Count, value=1)
     logger.info("Job finished", extra={k: fields[k] for k in ("status", "documents", "duration_s")})
     return fields
 
@@ -184,10 +201,26 @@ def _check_size(size: int, seconds: float) -> None:
         )
 
 
-def _options(store: storage.JobStore, key: str, defaults: JobOptions) -> JobOptions:
-    """The options of the job the jobs API created for ``key``; ``defaults`` for any other."""
+def _job_record(store: storage.JobStore, key: str) -> dict[str, Any] | None:
+    """The record of the job the jobs API created for ``key``; None for any other file."""
     job_id = storage.job_id_of(key)
-    job = store.get_job(job_id) if job_id else None
+    return store.get_job(job_id) if job_id else None
+
+
+def _clear_in_flight(store: storage.JobStore, job: dict[str, Any] | None) -> None:
+    """Best effort: delete the ended job's in-flight marker. If S3 fails here the jobs API
+    sees the job ended (its summary) and deletes the marker itself."""
+    if job is None:
+        return
+    try:
+        store.clear_in_flight(job.get("api_key_id"), job["job_id"])
+    except Exception:
+        logger.warning("Could not delete the in-flight marker", exc_info=True)
+
+
+def _options(job: dict[str, Any] | None, defaults: JobOptions) -> JobOptions:
+    """The options of the job the jobs API created (its record); ``defaults`` for any other
+    file (``job`` None)."""
     if job is None:
         return defaults
     chosen = job.get("options", {})

@@ -9,6 +9,13 @@ the key's id, not its secret value, so it is stored as is), or None without one.
 with the same key id (None included, unless the deployment requires a key) sees the job; to
 anyone else it does not exist (:class:`JobNotFoundError`, as an unknown id), so job ids cannot
 be probed.
+
+Jobs in flight: each owner (API key id, or the one anonymous owner) may have at most
+``settings.max_jobs_per_key`` jobs created and not ended, counted from the in-flight markers
+of :class:`.storage.JobStore` (``active/<owner>/<job id>``), which the sentiment job deletes
+when the job ends. A marker whose job can no longer be in flight (its upload URL expired
+unused, the job ended, or its event is older than Lambda keeps one) is not counted, and is
+deleted.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from sentiment_api.errors import (
     JobNotFoundError,
     JobNotRunError,
     JobTimedOutError,
+    TooManyJobsError,
     UnsupportedFormatError,
     UploadTooLargeError,
 )
@@ -34,8 +42,14 @@ from sentiment_api.jobs.timestamps import epoch_seconds, iso_utc
 
 UPLOAD_EXPIRY_S = 900
 """How long the upload URL works: 15 minutes."""
-DOWNLOAD_EXPIRY_S = 3600
-"""How long the results URL works: 1 hour (each status request makes a new one)."""
+DOWNLOAD_EXPIRY_S = 600
+"""How long the results URL works: 10 minutes (each status request makes a new one, and is
+counted in the key's quota). S3 checks the expiry when a download starts, so a slow download
+of a large file still finishes. The URL is a bearer token: anyone holding it may download
+within that time, as often as they like (docs/security.md gives the egress it can cost)."""
+RETRY_AFTER_S = 60
+"""The ``Retry-After`` of a 429 ``too_many_jobs``, in seconds: a job of a typical file ends
+within a minute (docs/jobs.md, "Memory and size")."""
 TIMEOUT_GRACE_S = 60
 """A job ``IN_PROGRESS`` for longer than the job function's timeout plus this has died without
 a word (its event is in the on-failure queue); one ``QUEUED`` for longer than
@@ -78,6 +92,8 @@ def create_job(
         UploadTooLargeError: ``size`` is over ``settings.max_file_bytes``: the upload cap
             (``MAX_UPLOAD_BYTES``) or what one job reads before its timeout, whichever is
             smaller; the message names which.
+        TooManyJobsError: the owner has ``settings.max_jobs_per_key`` jobs in flight already
+            (429, ``Retry-After`` :data:`RETRY_AFTER_S`); nothing is created.
     """
     if settings.auth_required and api_key_id is None:
         raise ApiKeyRequiredError
@@ -88,6 +104,7 @@ def create_job(
         raise UploadTooLargeError(size, settings.max_file_bytes, _size_cap_source(settings))
     now = time.time()
     job_id = storage.new_job_id()
+    _take_a_slot(store, settings, api_key_id, job_id, now)
     key = storage.input_key(job_id, filename)
     job = {
         "job_id": job_id,
@@ -177,6 +194,62 @@ def job_status(
             "expires_at": iso_utc(now + DOWNLOAD_EXPIRY_S, "seconds"),
         }
     return {**_public(job), "status": status, "summary": summary, "results": results}
+
+
+def _take_a_slot(
+    store: storage.JobStore,
+    settings: JobSettings,
+    api_key_id: str | None,
+    job_id: str,
+    now: float,
+) -> None:
+    """Mark job ``job_id`` in flight for its owner, then count the owner's jobs in flight; over
+    the limit, take the mark back and refuse. Marking first makes concurrent requests safe:
+    each counts the others' marks, so together they never pass the limit (at worst both are
+    refused, and retry).
+
+    Raises:
+        TooManyJobsError: more than ``settings.max_jobs_per_key`` with this one.
+    """
+    store.mark_in_flight(api_key_id, job_id)
+    others = [
+        other
+        for other, marked in store.in_flight(api_key_id).items()
+        if other != job_id and _still_in_flight(store, settings, api_key_id, other, marked, now)
+    ]
+    if len(others) >= settings.max_jobs_per_key:
+        store.clear_in_flight(api_key_id, job_id)
+        raise TooManyJobsError(len(others), settings.max_jobs_per_key, RETRY_AFTER_S)
+
+
+def _still_in_flight(
+    store: storage.JobStore,
+    settings: JobSettings,
+    api_key_id: str | None,
+    job_id: str,
+    marked: float,
+    now: float,
+) -> bool:
+    """Whether the job of an in-flight marker written at ``marked`` (Unix seconds) may still
+    be in flight; a marker whose job cannot be is deleted.
+
+    In flight: marked within the upload URL's life (plus :data:`TIMEOUT_GRACE_S`), so its upload
+    may still come; or uploaded, not ended (no ``COMPLETED`` or ``FAILED`` summary), and
+    uploaded within :data:`~sentiment_api.jobs.settings.MAX_EVENT_AGE_S` plus the job timeout
+    plus :data:`TIMEOUT_GRACE_S`, after which its event cannot run any more.
+    """
+    if marked + UPLOAD_EXPIRY_S + TIMEOUT_GRACE_S >= now:
+        return True
+    job = store.get_job(job_id)
+    upload = store.head_input(job["input_key"]) if job is not None else None
+    if job is not None and upload is not None:
+        summary = store.get_summary(job["input_key"])
+        ended = summary is not None and summary.get("status") in ("COMPLETED", "FAILED")
+        deadline = upload["last_modified"] + MAX_EVENT_AGE_S + settings.job_timeout_s
+        if not ended and deadline + TIMEOUT_GRACE_S >= now:
+            return True
+    store.clear_in_flight(api_key_id, job_id)
+    return False
 
 
 def _before_the_run(

@@ -10,6 +10,11 @@ from dataclasses import dataclass
 DEFAULT_MAX_UPLOAD_BYTES = 100_000_000
 """Default cap on a job's file, in bytes (100 MB; the template's ``MaxUploadBytes``)."""
 
+DEFAULT_MAX_JOBS_PER_KEY = 2
+"""Default cap on one API key's jobs in flight (the template's ``MaxJobsPerKey``): below the
+job function's default reserved concurrency (5, ``JobConcurrency``), so that one key never
+holds every slot and the others' jobs wait behind its queue."""
+
 MIN_BYTES_PER_S = 200_000
 """The input rate a job can count on, in bytes per second: the worst case, not the average.
 Measured by running :func:`~sentiment_api.jobs.files.analyse_stream` in process on the slowest text
@@ -57,6 +62,9 @@ class JobSettings:
             ``MAX_UPLOAD_BYTES``, default :data:`DEFAULT_MAX_UPLOAD_BYTES`).
         auth_required: the API requires an API key (env ``AUTH_REQUIRED`` is ``"true"``,
             any case); then a request without a key id sees no job.
+        max_jobs_per_key: the most jobs one API key may have in flight (created and not
+            ended); ``POST /jobs`` over it is a 429 (env ``MAX_JOBS_PER_KEY``, default
+            :data:`DEFAULT_MAX_JOBS_PER_KEY`). Every caller without a key shares one count.
 
     Derived: :attr:`max_job_bytes` (what one job can read in its timeout) and
     :attr:`max_file_bytes` (what ``POST /jobs`` accepts: the smaller of the two caps).
@@ -71,6 +79,7 @@ class JobSettings:
     job_timeout_s: int = 900
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     auth_required: bool = False
+    max_jobs_per_key: int = DEFAULT_MAX_JOBS_PER_KEY
 
     @property
     def max_job_bytes(self) -> int:
@@ -99,6 +108,7 @@ class JobSettings:
             job_timeout_s=_positive_int(env, "JOB_TIMEOUT_SECONDS", 900),
             max_upload_bytes=_positive_int(env, "MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES),
             auth_required=env.get("AUTH_REQUIRED", "").strip().lower() == "true",
+            max_jobs_per_key=_positive_int(env, "MAX_JOBS_PER_KEY", DEFAULT_MAX_JOBS_PER_KEY),
         )
 
 

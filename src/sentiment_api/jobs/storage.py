@@ -1,7 +1,7 @@
 """The job bucket's layout, and :class:`JobStore`, the data-access layer that owns the S3
 client of both job functions: every S3 call of a job goes through it.
 
-Keys (one bucket, three prefixes, each function's IAM policy scoped to the ones it needs):
+Keys (one bucket, four prefixes, each function's IAM policy scoped to the ones it needs):
 
 - ``input/<name>``: files to analyse; a put here starts the sentiment job. The jobs API puts
   uploads at ``input/<job id>/<filename>``; anything else under ``input/`` works too (an
@@ -11,6 +11,14 @@ Keys (one bucket, three prefixes, each function's IAM policy scoped to the ones 
   ``output/reviews.csv.jsonl``; the extension stays, so ``a.csv`` and ``a.txt`` never collide).
 - ``jobs/<job id>.json``: the job record the jobs API writes at ``POST /jobs`` (file name and
   options), which the sentiment job reads.
+- ``active/<owner>/<job id>``: an empty marker per job in flight, written by ``POST /jobs``
+  and deleted by the sentiment job when the job ends: the per-key count of jobs in flight
+  (:meth:`JobStore.in_flight`), listed under the owner's prefix. ``<owner>`` is
+  ``key-<API key id>``, or ``anonymous`` for a job created without a key.
+
+S3 answers a missing key with 403, not 404, to a caller that may not list the bucket, and the
+functions may not (no bucket-wide ``s3:ListBucket``): every read here takes a 403 for a
+missing key, as it takes a 404.
 
 Only the job functions import this module; the sentiment API function never imports boto3.
 The store takes a client the caller made (the handler module, once per execution environment;
@@ -23,12 +31,20 @@ import json
 import re
 import uuid
 from typing import Any, BinaryIO
+from urllib.parse import quote
 
 from sentiment_api.errors import InputMissingError
 
 INPUT_PREFIX = "input/"
 OUTPUT_PREFIX = "output/"
 JOBS_PREFIX = "jobs/"
+ACTIVE_PREFIX = "active/"
+
+MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound", "403", "AccessDenied", "Forbidden"})
+"""The S3 error codes of a read of a key that is not there: 404 (``NoSuchKey``; a ``HEAD``
+has no body, so the bare status) to a caller that may list the bucket, 403 (``AccessDenied``)
+to one that may not (S3 User Guide, "Required permissions for S3 API operations": without
+``s3:ListBucket``, a missing object is a 403)."""
 
 JOB_ID = re.compile(r"[0-9a-f]{32}")
 """A job id: a random UUID's 32 lower-case hex digits."""
@@ -51,6 +67,27 @@ def job_key(job_id: str) -> str:
     return f"{JOBS_PREFIX}{job_id}.json"
 
 
+def owner_prefix(api_key_id: str | None) -> str:
+    """The prefix of the in-flight markers of an owner: ``active/key-<id>/``, the key id
+    percent-encoded (API Gateway's are letters and digits), or ``active/anonymous/``."""
+    owner = "anonymous" if api_key_id is None else "key-" + quote(api_key_id, safe="")
+    return f"{ACTIVE_PREFIX}{owner}/"
+
+
+def active_key(api_key_id: str | None, job_id: str) -> str:
+    """The key of the in-flight marker of job ``job_id`` of that owner."""
+    return owner_prefix(api_key_id) + job_id
+
+
+def is_missing(exc: Exception) -> bool:
+    """Whether ``exc`` is S3's answer to a read of a key that is not there (404, or the 403
+    of a caller that may not list the bucket: :data:`MISSING_CODES`)."""
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return False
+    return response.get("Error", {}).get("Code") in MISSING_CODES
+
+
 def output_keys(key: str) -> tuple[str, str]:
     """The ``(results, summary)`` keys of input object ``key``.
 
@@ -70,16 +107,19 @@ def job_id_of(key: str) -> str | None:
 
 
 def get_json(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
-    """The JSON object stored at ``key``, or None if there is no such key.
+    """The JSON object stored at ``key``, or None if there is no such key (S3's 404, or its 403
+    to a caller that may not list the bucket).
 
     Raises:
-        botocore.exceptions.ClientError: any S3 error but ``NoSuchKey``.
+        botocore.exceptions.ClientError: any other S3 error.
         ValueError: the object is not JSON.
     """
     try:
         body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-    except s3.exceptions.NoSuchKey:
-        return None
+    except s3.exceptions.ClientError as exc:
+        if is_missing(exc):
+            return None
+        raise
     value: dict[str, Any] = json.loads(body)
     return value
 
@@ -135,23 +175,24 @@ class JobStore:
         botocore's streaming body (``read(n)``), read once.
 
         Raises:
-            InputMissingError: there is no such object.
+            InputMissingError: there is no such object (404, or 403: see :data:`MISSING_CODES`).
         """
         try:
             obj = self.s3.get_object(Bucket=self.bucket, Key=key)
-        except self.s3.exceptions.NoSuchKey:
-            raise InputMissingError from None
+        except self.s3.exceptions.ClientError as exc:
+            if is_missing(exc):
+                raise InputMissingError from None
+            raise
         return obj["Body"], obj["ContentLength"], obj["ETag"].strip('"')
 
     def head_input(self, key: str) -> dict[str, Any] | None:
         """``{"size" (bytes), "etag" (without quotes), "last_modified" (Unix seconds)}`` of
         input object ``key`` (a ``HEAD``, which needs ``s3:GetObject``), or None if there is
-        no such object."""
+        no such object (404, or 403: see :data:`MISSING_CODES`)."""
         try:
             head = self.s3.head_object(Bucket=self.bucket, Key=key)
         except self.s3.exceptions.ClientError as exc:
-            # A HEAD has no body, so S3 names no error code: a missing key is the bare status.
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            if is_missing(exc):
                 return None
             raise
         return {
@@ -170,6 +211,29 @@ class JobStore:
     def delete_results(self, input_key: str) -> None:
         """Delete the results of input ``input_key``, if any (S3 deletes idempotently)."""
         self.s3.delete_object(Bucket=self.bucket, Key=output_keys(input_key)[0])
+
+    # ---- jobs in flight, per owner ------------------------------------------------------------
+
+    def mark_in_flight(self, api_key_id: str | None, job_id: str) -> None:
+        """Write the in-flight marker of job ``job_id`` (an empty object)."""
+        self.s3.put_object(Bucket=self.bucket, Key=active_key(api_key_id, job_id), Body=b"")
+
+    def in_flight(self, api_key_id: str | None) -> dict[str, float]:
+        """``{job id: when its marker was written, in Unix seconds}`` of the owner's in-flight
+        markers: one ``ListObjectsV2`` of the owner's prefix (the policy allows no other), a
+        page per 1,000 markers. S3 lists a write at once (strong read-after-write consistency
+        since December 2020)."""
+        prefix = owner_prefix(api_key_id)
+        markers: dict[str, float] = {}
+        paginator = self.s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                markers[item["Key"].removeprefix(prefix)] = item["LastModified"].timestamp()
+        return markers
+
+    def clear_in_flight(self, api_key_id: str | None, job_id: str) -> None:
+        """Delete the in-flight marker of job ``job_id`` (S3 deletes idempotently)."""
+        self.s3.delete_object(Bucket=self.bucket, Key=active_key(api_key_id, job_id))
 
     # ---- presigned URLs -----------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sentiment_api.api import service
 from sentiment_api.http import proxy as web
 from sentiment_api.settings import get_settings
 from support import FakeLambdaContext, api_event, assert_clean_error, call, emf_documents
@@ -264,3 +265,52 @@ def test_a_body_on_a_get_is_ignored_not_screened(lambda_context):
     event["headers"]["Content-Type"] = "text/plain"
 
     assert call(event, lambda_context)[0] == 200
+
+
+WORST_TEXT = ("😀! " * 2000)[:5000]
+"""The largest answer per text found (issue 20, item 5): with the model engine, sentences and
+explain on, one 5,000-code-point text of emoji sentences answers about 300 KB, so 25 of them
+(7.5 MB) are over Lambda's 6 MB."""
+
+
+def test_the_worst_batch_stops_once_its_answer_would_pass_the_limit(lambda_context, monkeypatch):
+    # Given the worst batch at the default caps, and a count of the texts analysed
+    analysed = []
+    real_analyse = service.analyse_many
+
+    def counting(texts, **options):
+        analysed.extend(texts)
+        return real_analyse(texts, **options)
+
+    monkeypatch.setattr(service, "analyse_many", counting)
+    body = {"texts": [WORST_TEXT] * 25, "engine": "model", "sentences": True, "explain": True}
+
+    # When it is sent
+    status, headers, payload = post("/analyse/batch", body, lambda_context)
+
+    # Then it is a 413, and the texts after the one that passed the limit were never analysed
+    assert_clean_error(status, headers, payload, code="response_too_large")
+    assert status == 413 and str(web.LAMBDA_RESPONSE_LIMIT) in payload["error"]
+    assert "over" in payload["error"]
+    assert 15 < len(analysed) < 25
+    # (analysing all 25 for nothing is what the issue found)
+
+
+def test_the_answers_size_is_measured_as_the_proxy_response_holds_it(lambda_context):
+    # Given a batch of heavy texts that fits
+    body = {"texts": [WORST_TEXT] * 10, "engine": "model", "sentences": True, "explain": True}
+    response = call_raw("/analyse/batch", body, lambda_context)
+    assert response["statusCode"] == 200
+
+    # The measure of its items (what the batch stops on) is the response's size, within the
+    # envelope allowed for everything else
+    items = json.loads(response["body"])
+    measured = sum(map(service.answer_bytes, items["results"] + items["errors"]))
+    actual = len(json.dumps(response).encode())
+    assert measured <= actual <= measured + service.BATCH_ENVELOPE_BYTES
+
+
+def call_raw(path, body, context):
+    from sentiment_api.handlers import api
+
+    return api.lambda_handler(api_event("POST", path, json.dumps(body)), context)

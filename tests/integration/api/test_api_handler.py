@@ -79,6 +79,10 @@ def test_health_check_reports_ok_and_version(lambda_context):
         ('{"text": "unterminated', "invalid_json"),
         ("{'text': 'single quotes'}", "invalid_json"),
         ("[" * 20_000 + "]" * 20_000, "invalid_json"),  # deeper than json can recurse
+        ("[" * 65 + "]" * 65, "invalid_json"),  # deeper than MAX_JSON_DEPTH, on every Python
+        ('{"text": ' + "[" * 64 + "]" * 64 + "}", "invalid_json"),
+        ('{"text": "a", "text": "b"}', "duplicate_key"),
+        ('{"texts": [{"a": 1, "a": 1}]}', "duplicate_key"),
         ('{"text": ' + "1" * 5000 + "}", "invalid_json"),  # int longer than Python converts
     ],
 )
@@ -103,8 +107,9 @@ def test_missing_or_malformed_bodies_are_400(lambda_context, body, code):
         ('{"text": {"a": 1}}', ["text"]),
         ('{"text": "fine", "lang": "en"}', ["lang"]),  # unknown fields are rejected
         ('{"text": "\\ud800 lone surrogate"}', ["text"]),
-        ("[" * 1000 + "]" * 1000, []),
-        ('{"text": ' + "[" * 1000 + "]" * 1000 + "}", ["text"]),
+        ("[" * 64 + "]" * 64, []),  # MAX_JSON_DEPTH: parsed, then refused by the model
+        ('{"text": ' + "[" * 63 + "]" * 63 + "}", ["text"]),
+        ('{"text": "' + "[{" * 100 + '", "x": 1}', ["x"]),  # brackets in a string do not nest
     ],
 )
 def test_bodies_of_the_wrong_shape_are_422_naming_the_field(lambda_context, body, field):
@@ -129,12 +134,48 @@ def test_base64_bodies_that_are_not_utf8_are_400(lambda_context, raw):
     assert_clean_error(status, headers, payload, code="invalid_body_encoding")
 
 
-def test_invalid_base64_is_400(lambda_context):
-    event = api_event(body="eyJ0ZXh0Ijo", base64_encoded=True)  # 11 characters: bad padding
+@pytest.mark.parametrize(
+    "body",
+    [
+        "eyJ0ZXh0Ijo",  # 11 characters: bad padding
+        "!!!!",  # no base64 letter at all: a lenient decoder reads an empty body
+        "eyJ0ZXh0IjogImdvb2QifQ==!!",  # valid base64, then junk a lenient decoder drops
+        "eyJ0ZXh0IjogImdv\nb2QifQ==",  # a line break inside
+    ],
+)
+def test_invalid_base64_is_400_invalid_base64(lambda_context, body):
+    event = api_event(body=body, base64_encoded=True)
 
     status, headers, payload = call(event, lambda_context)
 
-    assert_clean_error(status, headers, payload, code="invalid_body_encoding")
+    assert status == 400
+    assert_clean_error(status, headers, payload, code="invalid_base64")
+
+
+@pytest.mark.parametrize("charset", ["latin-1", "ISO-8859-1", "utf-16", '"windows-1252"'])
+def test_a_declared_charset_other_than_utf8_is_415_naming_utf8(lambda_context, charset):
+    event = api_event(
+        body='{"text": "caf\u00e9"}',
+        headers={"Content-Type": f"application/json; charset={charset}"},
+    )
+
+    status, headers, payload = call(event, lambda_context)
+
+    assert status == 415
+    assert_clean_error(status, headers, payload, code="unsupported_media_type")
+    assert "UTF-8" in payload["error"] and charset.strip('"') in payload["error"]
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "UTF-8", '"utf-8"', "utf8"])
+def test_a_declared_utf8_charset_is_read(lambda_context, charset):
+    event = api_event(
+        body='{"text": "I love it"}',
+        headers={"Content-Type": f"Application/JSON; charset={charset}"},
+    )
+
+    status, _, payload = call(event, lambda_context)
+
+    assert (status, payload["sentiment"]) == (200, "positive")
 
 
 def test_base64_utf8_body_is_analysed(lambda_context):

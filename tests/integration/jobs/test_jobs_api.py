@@ -168,7 +168,9 @@ def test_a_job_from_post_to_downloaded_results(bucket, fmt, request_options, ana
     }
     assert done["summary"]["status"] == "COMPLETED"
     assert done["summary"]["documents"] == len(documents) == 1000
-    assert query(done["results"]["url"])["X-Amz-Expires"] == "3600"
+    # A bearer token outside any quota (issue 20, item 4): valid 10 minutes at most
+    assert int(query(done["results"]["url"])["X-Amz-Expires"]) == service.DOWNLOAD_EXPIRY_S
+    assert service.DOWNLOAD_EXPIRY_S <= 15 * 60
     downloaded = requests.get(done["results"]["url"], timeout=10)
     assert downloaded.status_code == 200
     records = parse_jsonl(downloaded.content.decode("utf-8"))
@@ -617,3 +619,129 @@ def test_the_jobs_api_loads_neither_the_file_engine_nor_the_runner():
         "if m in sys.modules))"
     )
     assert run_python(code, AWS_DEFAULT_REGION=REGION).strip() == "[]"
+
+
+# ---- jobs in flight per key (issue 20, item 2) ------------------------------------------------
+
+
+def in_flight_markers(bucket: str) -> list[str]:
+    return keys_under(bucket, storage.ACTIVE_PREFIX)
+
+
+def test_one_key_may_have_at_most_max_jobs_per_key_in_flight(bucket):
+    limit = get_job_settings().max_jobs_per_key
+    assert limit == 2  # the template's default (MaxJobsPerKey)
+    # Given a key with as many jobs in flight as it may have
+    held = [create(KEY_ID, filename=f"r{i}.txt") for i in range(limit)]
+    before = keys_under(bucket, "")
+
+    # When it asks for one more
+    status, headers, body = call(
+        "POST", "/jobs", '{"filename": "r.txt", "size": 10}', api_key_id=KEY_ID
+    )
+
+    # Then it is refused with 429 and Retry-After, and nothing is created
+    assert status == 429
+    assert_clean_error(status, headers, body, code="too_many_jobs")
+    assert headers["retry-after"] == [str(service.RETRY_AFTER_S)]
+    assert f"{limit} jobs in flight" in body["error"]
+    assert keys_under(bucket, "") == before
+    # Another key and the anonymous caller each have their own count
+    create("another-key", filename="r.txt")
+    create(None, filename="r.txt")
+    # And when one of the key's jobs ends, the key may create another
+    data = b"Great food.\n"
+    jobs.s3.put_object(Bucket=bucket, Key=held[0]["input_key"], Body=data)
+    run_job(bucket, held[0]["input_key"])
+    assert storage.active_key(KEY_ID, held[0]["job_id"]) not in in_flight_markers(bucket)
+    create(KEY_ID, filename="r.txt")
+
+
+def test_a_failed_job_frees_its_slot_too(bucket):
+    jobs_of_key = [create(KEY_ID, filename=f"r{i}.csv") for i in range(2)]
+    jobs.s3.put_object(Bucket=bucket, Key=jobs_of_key[0]["input_key"], Body=b"no,header\n")
+    run_job(bucket, jobs_of_key[0]["input_key"])
+    assert get(jobs_of_key[0]["job_id"], KEY_ID)["summary"]["code"] == "missing_text_column"
+    create(KEY_ID, filename="r.txt")
+
+
+@pytest.mark.parametrize(
+    ("uploaded", "later_s", "counted"),
+    [
+        (False, service.UPLOAD_EXPIRY_S, True),  # its URL still works (plus the grace)
+        (False, service.UPLOAD_EXPIRY_S + service.TIMEOUT_GRACE_S + 60, False),  # URL expired
+        (True, MAX_EVENT_AGE_S, True),  # uploaded, its event may still run
+        (True, MAX_EVENT_AGE_S + 900 + service.TIMEOUT_GRACE_S + 60, False),  # never will
+    ],
+)
+def test_a_marker_whose_job_can_no_longer_run_stops_counting_and_is_deleted(
+    bucket, monkeypatch, uploaded, later_s, counted
+):
+    # Given two jobs of one key, uploaded or not, looked at `later_s` seconds on
+    held = [create(KEY_ID, filename=f"r{i}.txt", size=12) for i in range(2)]
+    if uploaded:
+        for job in held:
+            jobs.s3.put_object(Bucket=bucket, Key=job["input_key"], Body=b"Great food.\n")
+    monkeypatch.setattr(service, "time", LaterClock(later_s))
+
+    # When the key asks for a third
+    status, _, body = call("POST", "/jobs", '{"filename": "r.txt", "size": 10}', api_key_id=KEY_ID)
+
+    # Then it is refused while the two may still run, else created, the stale markers gone
+    if counted:
+        assert (status, body["code"]) == (429, "too_many_jobs")
+        assert len(in_flight_markers(bucket)) == 2
+    else:
+        assert status == 201
+        assert in_flight_markers(bucket) == [storage.active_key(KEY_ID, body["job_id"])]
+
+
+def test_concurrent_requests_never_pass_the_limit(bucket, monkeypatch):
+    # Given a key with one job in flight, and a second request that lands between this
+    # request's mark and its count (S3 lists both marks)
+    create(KEY_ID, filename="r0.txt")
+    store = storage.JobStore(jobs_api.s3, bucket)
+    listed = storage.JobStore.in_flight
+
+    def a_rival_marks_first(self, api_key_id):
+        store.mark_in_flight(api_key_id, "f" * 32)
+        monkeypatch.setattr(storage.JobStore, "in_flight", listed)
+        return listed(self, api_key_id)
+
+    monkeypatch.setattr(storage.JobStore, "in_flight", a_rival_marks_first)
+
+    # When this request counts
+    status, _, body = call("POST", "/jobs", '{"filename": "r.txt", "size": 10}', api_key_id=KEY_ID)
+
+    # Then it sees the rival's mark too, is refused, and takes its own mark back
+    assert (status, body["code"]) == (429, "too_many_jobs")
+    assert len(in_flight_markers(bucket)) == 2
+
+
+def test_the_jobs_api_and_the_job_agree_on_the_marker_prefix():
+    assert storage.owner_prefix(None) == "active/anonymous/"
+    assert storage.owner_prefix("kxw9example1") == "active/key-kxw9example1/"
+    assert storage.owner_prefix("a/b") == "active/key-a%2Fb/"  # one segment, whatever the id
+
+
+# ---- bad input, as the sentiment API answers it (issue 20, item 10) -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "base64_encoded", "headers", "status", "code"),
+    [
+        ('{"filename": "a.txt", "filename": "b.txt"}', False, None, 400, "duplicate_key"),
+        ("!!!!", True, None, 400, "invalid_base64"),
+        ('{"filename": "a.txt", "size": 10}', False,
+         {"Content-Type": "application/json; charset=iso-8859-1"}, 415, "unsupported_media_type"),
+        ("[" * 65 + "]" * 65, False, None, 400, "invalid_json"),
+    ],
+)  # fmt: skip
+def test_bad_bodies_are_answered_as_the_sentiment_api_answers_them(
+    bucket, body, base64_encoded, headers, status, code
+):
+    event = api_event("POST", "/jobs", body, headers=headers, base64_encoded=base64_encoded)
+    response = jobs_api.lambda_handler(event, FakeLambdaContext("JobsFunction"))
+    answer = json.loads(response["body"])
+    assert (response["statusCode"], answer["code"]) == (status, code)
+    assert keys_under(bucket, "") == []

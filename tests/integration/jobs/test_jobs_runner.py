@@ -35,7 +35,7 @@ from sentiment_api.__main__ import main
 from sentiment_api.jobs import runner, settings, storage
 from sentiment_api.jobs.files import JobOptions, Tally, summary
 from sentiment_api.jobs.settings import get_job_settings
-from support import run_python
+from support import emf_documents, run_python
 
 RESULTS_TYPE = "application/x-ndjson; charset=utf-8"
 
@@ -629,3 +629,59 @@ def test_the_api_function_loads_no_x_ray_sdk_and_the_job_functions_do():
     env = {"AWS_DEFAULT_REGION": "eu-west-1"}
     assert run_python(code.format("api"), **env).strip() == "False"
     assert run_python(code.format("jobs"), **env).strip() == "True"
+
+
+# ---- what the JobsFailed alarm counts (issue 20, item 6) ---------------------------------------
+
+
+def outcome_metrics(stdout: str) -> set[str]:
+    names = {
+        metric["Name"]
+        for document in emf_documents(stdout)
+        for directive in document["_aws"]["CloudWatchMetrics"]
+        for metric in directive["Metrics"]
+    }
+    return names & {"JobsCompleted", "JobsRejected", "JobsFailed"}
+
+
+def test_a_clients_bad_file_is_counted_rejected_not_failed(bucket, capsys):
+    key = f"{INPUT}reviews.csv"
+    put(bucket, key, b"review,label\nGreat food.,1\n")  # no text column: the client's mistake
+
+    run(bucket, key)
+
+    assert outcome_metrics(capsys.readouterr().out) == {"JobsRejected"}
+
+
+def test_a_job_that_runs_out_of_time_is_counted_failed(bucket, monkeypatch, capsys):
+    data, _ = labelled_file("txt", "amazon")
+    key = f"{INPUT}texts.txt"
+    put(bucket, key, data)
+    monkeypatch.setattr(runner, "time", SteppingClock())
+
+    run(bucket, key, context=JobContext(seconds_left=100))
+
+    assert outcome_metrics(capsys.readouterr().out) == {"JobsFailed"}
+
+
+def test_a_job_that_crashes_is_counted_failed_before_lambda_retries_it(bucket, monkeypatch, capsys):
+    key = f"{INPUT}texts.txt"
+    put(bucket, key, b"Great food.\n")
+
+    def refuse(*args, **kwargs):
+        raise client_error("InternalError", "upload_file")
+
+    monkeypatch.setattr(jobs.s3, "upload_file", refuse)
+    with pytest.raises(ClientError):
+        run(bucket, key)
+
+    assert outcome_metrics(capsys.readouterr().out) == {"JobsFailed"}
+
+
+def test_a_completed_job_is_counted_completed(bucket, capsys):
+    key = f"{INPUT}texts.txt"
+    put(bucket, key, b"Great food.\n")
+
+    run(bucket, key)
+
+    assert outcome_metrics(capsys.readouterr().out) == {"JobsCompleted"}

@@ -7,7 +7,13 @@ import subprocess
 import pytest
 from samcli.yamlhelper import yaml_parse
 
-from jobs_support import PREFIXES, policy_statements, resource_path, s3_permissions
+from jobs_support import (
+    PREFIXES,
+    function_role,
+    job_notification,
+    policy_statements,
+    s3_permissions,
+)
 from sentiment_api.api.app import ALLOWED_METHODS
 from sentiment_api.engines import ENGINE_NAMES as ENGINES
 from sentiment_api.handlers import api, jobs, jobs_api
@@ -53,7 +59,7 @@ def test_function_is_a_container_image_built_from_the_dockerfile():
     assert dockerfile.is_file()
     assert metadata["DockerTag"]
     lines = dockerfile.read_text().splitlines()
-    assert "FROM public.ecr.aws/lambda/python:3.13" in lines
+    assert "FROM ${LAMBDA_BASE_IMAGE}" in lines  # the pinned AWS image (test_supply_chain.py)
     assert lines[-1] == f'CMD ["{api.__name__}.lambda_handler"]'
 
 
@@ -83,12 +89,15 @@ def test_every_route_of_the_router_is_an_any_event_and_nothing_else(lambda_conte
     events = api_events()
     assert all(e["RestApiId"] == {"Ref": "SentimentApi"} for e in events)
     # ANY on every path: the function answers 405 itself; GET of its own on the paths that
-    # need no API key (test_template_security checks which method needs one)
+    # need no API key (test_template_security checks which method needs one), POST of its own
+    # where a stage method setting throttles it (a setting names a verb, never ANY)
     any_paths = {e["Path"] for e in events if e["Method"] == "ANY"}
     get_paths = {e["Path"] for e in events if e["Method"] == "GET"}
-    assert len(any_paths) + len(get_paths) == len(events)
+    post_paths = {e["Path"] for e in events if e["Method"] == "POST"}
+    assert len(any_paths) + len(get_paths) + len(post_paths) == len(events)
     assert any_paths == set(ALLOWED_METHODS)
     assert get_paths == {"/", "/openapi.json", "/docs"}
+    assert post_paths == {"/analyse/batch"}
     for path, methods in ALLOWED_METHODS.items():
         for method in methods:
             body = '{"text": "fine"}' if path == "/analyse" else None
@@ -195,38 +204,43 @@ def test_the_templates_prefixes_are_the_codes():
         "input": storage.INPUT_PREFIX,
         "output": storage.OUTPUT_PREFIX,
         "jobs": storage.JOBS_PREFIX,
+        "active": storage.ACTIVE_PREFIX,
     }
-    event = RESOURCES["SentimentJobFunction"]["Properties"]["Events"]["FileUploaded"]
-    assert event["Type"] == "S3"
-    assert event["Properties"]["Bucket"] == {"Ref": "JobBucket"}
-    assert event["Properties"]["Events"] == "s3:ObjectCreated:*"
-    assert event["Properties"]["Filter"]["S3Key"]["Rules"] == [
+    notification = job_notification()
+    assert notification["Function"] == {"Fn::GetAtt": ["SentimentJobFunction", "Arn"]}
+    assert notification["Event"] == "s3:ObjectCreated:*"
+    assert notification["Filter"]["S3Key"]["Rules"] == [
         {"Name": "prefix", "Value": storage.INPUT_PREFIX}
     ]
 
 
-def test_no_function_policy_allows_a_wildcard_action_or_resource():
-    prefixes = {storage.INPUT_PREFIX, storage.OUTPUT_PREFIX, storage.JOBS_PREFIX}
+def test_no_function_policy_allows_a_wildcard_action_or_an_s3_resource_outside_its_prefixes():
+    prefixes = set(PREFIXES.values())
     functions = [n for n, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"]
     assert sorted(functions) == sorted(["SentimentFunction", *JOB_FUNCTIONS])
     for name in functions:
-        policies = RESOURCES[name]["Properties"].get("Policies", [])
-        # inline statements only: no managed policy or SAM policy template, whose actions and
-        # resources are not in this file
-        assert all(isinstance(p, dict) and set(p) == {"Version", "Statement"} for p in policies)
+        # a role of the template's own, inline statements only: no SAM policy template or
+        # managed policy, whose actions and resources are not in this file
+        assert "Policies" not in RESOURCES[name]["Properties"]
+        role = RESOURCES[function_role(name)]["Properties"]
+        assert "ManagedPolicyArns" not in role
         for statement in policy_statements(name):
             actions = statement["Action"]
             for action in [actions] if isinstance(actions, str) else actions:
                 assert "*" not in action, (name, action)
-            resources = statement["Resource"]
-            for resource in resources if isinstance(resources, list) else [resources]:
-                assert resource != "*", name
-                path = resource_path(resource)  # in the job bucket, or this fails
-                assert path == "" or (path.endswith("/*") and path[:-1] in prefixes), (name, path)
+        for _, path in s3_permissions(name):  # in the job bucket, or this fails
+            path = path.partition("?")[0]
+            assert path == "" or (path.endswith("/*") and path[:-1] in prefixes), (name, path)
 
 
-def test_the_api_function_has_no_aws_permission():
-    assert "Policies" not in FUNCTION["Properties"]
+def test_the_api_function_may_write_its_logs_and_traces_and_nothing_else():
+    assert s3_permissions("SentimentFunction") == set()
+    actions = {
+        action
+        for statement in policy_statements("SentimentFunction")
+        for action in statement["Action"]
+    }
+    assert {action.split(":")[0] for action in actions} == {"logs", "xray"}
 
 
 def test_the_job_function_reads_inputs_and_records_and_writes_only_output():
@@ -237,8 +251,8 @@ def test_the_job_function_reads_inputs_and_records_and_writes_only_output():
         ("s3:PutObject", f"{storage.OUTPUT_PREFIX}*"),
         ("s3:DeleteObject", f"{storage.OUTPUT_PREFIX}*"),
         ("s3:AbortMultipartUpload", f"{storage.OUTPUT_PREFIX}*"),
-        ("s3:ListBucket", ""),  # the bucket itself: a missing key is a 404, not a 403
-    }
+        ("s3:DeleteObject", f"{storage.ACTIVE_PREFIX}*"),  # the job ended: no longer in flight
+    }  # no ListBucket (issue 20, item 7): a missing key is a 403, read as not found
 
 
 def test_the_jobs_api_writes_uploads_and_records_and_reads_records_and_results():
@@ -248,7 +262,9 @@ def test_the_jobs_api_writes_uploads_and_records_and_reads_records_and_results()
         ("s3:GetObject", f"{storage.JOBS_PREFIX}*"),
         ("s3:GetObject", f"{storage.OUTPUT_PREFIX}*"),  # summaries, and the presigned GET
         ("s3:GetObject", f"{storage.INPUT_PREFIX}*"),  # HEAD of the upload: QUEUED
-        ("s3:ListBucket", ""),
+        ("s3:PutObject", f"{storage.ACTIVE_PREFIX}*"),  # a job in flight, per key
+        ("s3:DeleteObject", f"{storage.ACTIVE_PREFIX}*"),
+        ("s3:ListBucket", f"?prefix={storage.ACTIVE_PREFIX}*"),  # those markers only
     }
 
 
@@ -288,8 +304,10 @@ def test_jobs_function_events_are_any_on_exactly_its_routes(lambda_context):
     assert all(e["Type"] == "Api" for e in events)
     properties = [e["Properties"] for e in events]
     assert all(p["RestApiId"] == {"Ref": "SentimentApi"} for p in properties)
-    assert all(p["Method"] == "ANY" for p in properties)  # the function answers 405 itself
-    assert sorted(p["Path"] for p in properties) == sorted(jobs_routes.ALLOWED_METHODS)
+    # ANY: the function answers 405 itself; POST /jobs of its own, for its own throttle
+    assert sorted((p["Path"], p["Method"]) for p in properties) == sorted(
+        [*((path, "ANY") for path in jobs_routes.ALLOWED_METHODS), ("/jobs", "POST")]
+    )
     assert jobs_routes.ALLOWED_METHODS == {"/jobs": ("POST",), "/jobs/{job_id}": ("GET",)}
     # each route is served by the function's code (answers that need no S3 call)
     post = api_event("POST", "/jobs", '{"filename": "../x.txt", "size": 10}')

@@ -7,17 +7,13 @@ logs and firewall are checked in what would be deployed (checkov sees none of SA
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from functools import cache
 from typing import Any
 
-import boto3
 import pytest
-from samcli.yamlhelper import yaml_parse
-from samtranslator.parser.parser import Parser
-from samtranslator.translator.translator import Translator
+from tools.sam_transform import PSEUDO, carry_checkov_suppressions, load_template, transformed
 
 from sentiment_api.api.app import ALLOWED_METHODS
 from sentiment_api.errors import ApiKeyRequiredError
@@ -25,45 +21,41 @@ from sentiment_api.handlers import jobs_api
 from sentiment_api.http import cors
 from sentiment_api.http.errors import rejection_for
 from sentiment_api.jobs import routes as jobs_routes
+from sentiment_api.jobs.settings import JobSettings
 from sentiment_api.settings import Settings
 from support import ROOT
 
-TEMPLATE = yaml_parse((ROOT / "template.yaml").read_text())
+TEMPLATE = load_template()
 PARAMETERS = TEMPLATE["Parameters"]
-REGION = "eu-west-1"
-STACK = "sentiment-test"
-PSEUDO = {
-    "AWS::Region": REGION,
-    "AWS::AccountId": "123456789012",
-    "AWS::Partition": "aws",
-    "AWS::URLSuffix": "amazonaws.com",
-    "AWS::StackName": STACK,
-    "AWS::StackId": f"arn:aws:cloudformation:{REGION}:123456789012:stack/{STACK}/0f1e2d3c",
-}
+REQUIRED = {"AlarmEmail": "none"}
+CERTIFICATE = "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-123456789012"
+"""A value for each parameter without a default (the tests' deploy says it on purpose)."""
 OPEN_METHODS = {("/", "get"), ("/openapi.json", "get"), ("/docs", "get")}
 """The only methods that never need a key (issue 12): health, the OpenAPI document, the docs."""
 ANY = "x-amazon-apigateway-any-method"
 NO_VALUE = object()
+PARAMETER_COMBINATIONS = [
+    {},
+    {"ApiAuth": "NONE"},
+    {"ApiAuth": "NONE", "AnonymousJobs": "true", "EnableWebAcl": "true"},
+    {"CorsAllowOrigin": "https://app.example", "EnableWebAcl": "true"},
+    {"ApiGatewayAccountRole": "true", "AlarmEmail": "ops@example.com"},
+    {"DomainName": "api.example.com", "CertificateArn": CERTIFICATE, "BasePath": "sentiment"},
+]
+"""Parameter sets the template tests deploy (the others at their defaults)."""
+COMBINATION_IDS = ["defaults", "no-keys", "anonymous-jobs", "cors-waf", "account-role", "domain"]
 
 
 @cache
 def _transformed() -> dict[str, Any]:
-    """The template after SAM's transform (what CloudFormation receives), conditions unresolved.
-
-    The functions get the ``ImageUri`` ``sam build`` would give them; nothing else is added."""
-    template = copy.deepcopy(TEMPLATE)
-    for resource in template["Resources"].values():
-        if resource["Type"] == "AWS::Serverless::Function":
-            resource["Properties"]["ImageUri"] = f"123456789012.dkr.ecr.{REGION}.amazonaws.com/s:t"
-    translator = Translator(None, Parser(), boto_session=boto3.session.Session(region_name=REGION))
-    transformed: dict[str, Any] = translator.translate(
-        template, dict(PSEUDO), get_managed_policy_map=lambda: {}
-    )
-    return transformed
+    """The template after SAM's transform (what CloudFormation receives), conditions
+    unresolved: :func:`tools.sam_transform.transformed`, the one ``make checkov`` scans."""
+    return transformed(TEMPLATE)
 
 
 def _parameter_values(overrides: dict[str, str]) -> dict[str, str]:
-    values = {name: str(p.get("Default", "")) for name, p in PARAMETERS.items()}
+    values = {name: str(p.get("Default", REQUIRED.get(name))) for name, p in PARAMETERS.items()}
+    assert None not in values.values() and "None" not in values.values(), "a required parameter"
     assert set(overrides) <= set(values), "unknown parameter"
     return {**values, **overrides}
 
@@ -208,10 +200,19 @@ def test_sam_local_routes_every_method_to_the_functions_and_adds_no_cors_of_its_
                 assert served[(path, method)] == function, (path, method)
 
 
-@pytest.mark.parametrize("auth", ["API_KEY", "NONE"])
-def test_each_route_reaches_the_function_whose_events_name_it(auth):
-    resources = deployed(ApiAuth=auth)
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        {"ApiAuth": "API_KEY"},
+        {"ApiAuth": "NONE"},
+        {"ApiAuth": "NONE", "AnonymousJobs": "true", "EnableWebAcl": "true"},
+    ],
+)
+def test_each_route_reaches_the_function_whose_events_name_it(parameters):
+    resources = deployed(**parameters)
     expected_targets = {"SentimentFunction": "SentimentFunctionAliaslive", "JobsFunction": None}
+    if "JobsFunction" not in resources:  # ApiAuth=NONE without AnonymousJobs: no jobs API
+        del expected_targets["JobsFunction"]
     for function, target in expected_targets.items():
         events = TEMPLATE["Resources"][function]["Properties"]["Events"].values()
         declared = {(e["Properties"]["Path"], e["Properties"]["Method"].lower()) for e in events}
@@ -345,9 +346,13 @@ def test_both_http_functions_get_the_cors_origin():
 
 @pytest.mark.parametrize(("auth", "required"), [("API_KEY", "true"), ("NONE", "false")])
 def test_jobs_function_knows_the_upload_limit_and_whether_keys_are_on(auth, required):
-    function = deployed(ApiAuth=auth)["JobsFunction"]
+    anonymous = {"AnonymousJobs": "true", "EnableWebAcl": "true"} if auth == "NONE" else {}
+    function = deployed(ApiAuth=auth, **anonymous)["JobsFunction"]
     variables = function["Properties"]["Environment"]["Variables"]
     assert variables["AUTH_REQUIRED"] == required
+    assert variables["MAX_JOBS_PER_KEY"] == str(PARAMETERS["MaxJobsPerKey"]["Default"])
+    assert PARAMETERS["MaxJobsPerKey"]["Default"] == JobSettings().max_jobs_per_key
+    assert PARAMETERS["MaxJobsPerKey"]["Default"] < PARAMETERS["JobConcurrency"]["Default"]
     assert variables["MAX_UPLOAD_BYTES"] == "100000000"
     assert PARAMETERS["MaxUploadBytes"]["Default"] == 100_000_000
     assert PARAMETERS["MaxUploadBytes"]["MaxValue"] <= 5_000_000_000  # one S3 PUT's most
@@ -374,18 +379,30 @@ def method_settings(resources: dict[str, Any]) -> dict[tuple[str, str], dict[str
     return {(s["ResourcePath"], s["HttpMethod"]): s for s in stage["Properties"]["MethodSettings"]}
 
 
-def test_docs_and_batches_have_lower_throttles_than_single_analyses():
+def test_docs_batches_and_new_jobs_have_lower_throttles_than_single_analyses():
     resources = deployed()
     settings = method_settings(resources)
     analyse = settings[("/*", "*")]  # the stage default, which /analyse keeps
-    for route in (("/~1docs", "GET"), ("/~1analyse~1batch", "ANY")):
+    for route in (("/~1docs", "GET"), ("/~1analyse~1batch", "POST"), ("/~1jobs", "POST")):
         assert settings[route]["ThrottlingRateLimit"] < analyse["ThrottlingRateLimit"], route
         assert settings[route]["ThrottlingBurstLimit"] < analyse["ThrottlingBurstLimit"], route
-    # each escaped path names a method that exists ("/" is "~1" in a method setting)
-    methods = {"GET": "get", "ANY": ANY}
+    assert settings[("/~1jobs", "POST")]["ThrottlingRateLimit"] <= 1
+
+
+@pytest.mark.parametrize("combination", PARAMETER_COMBINATIONS, ids=COMBINATION_IDS)
+def test_every_method_setting_names_a_real_verb_of_a_method_the_body_defines(combination):
+    # Deploy tools expand ANY into verbs for stage method settings (issue 20, item 3): a
+    # setting on ANY may not apply, and the batch would fall back to the stage's 50/s
+    resources = deployed(**combination)
+    settings = method_settings(resources)
+    assert not [key for key in settings if key[1] == "ANY"]
     for path, method in settings:
-        if path != "/*":
-            assert (path[1:].replace("~1", "/"), methods[method]) in routes(resources)
+        if path == "/*":
+            assert method == "*"
+            continue
+        # the escaped path ("/" is "~1") has a method of that very verb, not only ANY
+        assert method in {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"}
+        assert (path[1:].replace("~1", "/"), method.lower()) in routes(resources), path
 
 
 def test_large_answers_are_compressed():
@@ -473,7 +490,7 @@ def alarms(resources: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _metric(alarm: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
-    dimensions = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
+    dimensions = {d["Name"]: d["Value"] for d in alarm.get("Dimensions", [])}
     return alarm["Namespace"], alarm["MetricName"], dimensions
 
 
@@ -524,7 +541,6 @@ def test_alarms_cover_5xx_latency_each_functions_errors_and_throttles_and_failed
     assert _metric(failed)[2] == {"service": variables["POWERTOOLS_SERVICE_NAME"]}
     assert (failed["Threshold"], failed["Statistic"]) == (0, "Sum")
     source = (ROOT / "src/sentiment_api/jobs/runner.py").read_text()
-    assert "f\"Jobs{fields['status'].title()}\"" in source and '"FAILED"' in source
     # an engine that cannot load: the metric api/service.py counts, for the encoder
     unavailable = found[(variables["POWERTOOLS_METRICS_NAMESPACE"], "EngineUnavailable")]
     assert _metric(unavailable)[2] == {
@@ -533,6 +549,7 @@ def test_alarms_cover_5xx_latency_each_functions_errors_and_throttles_and_failed
     }
     assert (unavailable["Threshold"], unavailable["Statistic"]) == (0, "Sum")
     assert 'name="EngineUnavailable"' in (ROOT / "src/sentiment_api/api/service.py").read_text()
+    assert 'name="JobsFailed"' in source and "INTERNAL_FAILURES" in source
 
     lambda_alarms = {
         (_metric(a)[2]["FunctionName"]["Ref"], a["MetricName"])
@@ -599,3 +616,336 @@ def test_with_cors_the_job_bucket_takes_the_pages_upload_and_download():
     assert rule["AllowedOrigins"] == [origin]
     assert sorted(rule["AllowedMethods"]) == ["GET", "PUT"]
     assert {"content-type", "if-none-match"} <= set(rule["AllowedHeaders"])
+
+
+# ---- least privilege, on what CloudFormation would create (issue 20, item 7) ------------------
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def iam_statements(resources: dict[str, Any]) -> list[tuple[str, str, list[str], list[Any]]]:
+    """``(role, sid, actions, resources)`` of every statement of every role and policy."""
+    found = []
+    for name, resource in resources.items():
+        kind = resource["Type"]
+        if kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            pytest.fail(f"{name}: a policy resource of its own ({kind}); inline in the role")
+        if kind != "AWS::IAM::Role":
+            continue
+        properties = resource["Properties"]
+        assert not properties.get("ManagedPolicyArns"), f"{name}: a managed policy's grants"
+        for policy in properties.get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                assert statement["Effect"] == "Allow", (name, statement)
+                found.append(
+                    (
+                        name,
+                        statement.get("Sid", ""),
+                        _as_list(statement["Action"]),
+                        _as_list(statement["Resource"]),
+                    )
+                )
+    return found
+
+
+@pytest.mark.parametrize("combination", PARAMETER_COMBINATIONS, ids=COMBINATION_IDS)
+def test_no_iam_statement_grants_a_wildcard_resource_but_x_rays(combination):
+    statements = iam_statements(deployed(**combination))
+    assert statements
+    for role, sid, actions, granted in statements:
+        listing = f"{role}/{sid}: {actions} on {granted}"
+        assert not [a for a in actions if a == "*" or a.endswith(":*")], listing
+        if "*" in granted:  # X-Ray has no resource-level permissions
+            assert granted == ["*"] and all(a.startswith("xray:") for a in actions), listing
+
+
+def test_each_function_writes_only_its_own_pre_created_log_group():
+    resources = deployed(**PARAMETER_COMBINATIONS[2])  # every function exists
+    functions = _of_type(resources, "AWS::Lambda::Function")
+    assert set(functions) == {"SentimentFunction", "SentimentJobFunction", "JobsFunction"}
+    for name, function in functions.items():
+        group = function["Properties"]["LoggingConfig"]["LogGroup"]
+        assert group == {"Ref": f"{name}LogGroup"}
+        assert resources[f"{name}LogGroup"]["Type"] == "AWS::Logs::LogGroup"
+        role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+        logs = [
+            (actions, granted)
+            for owner, _, actions, granted in iam_statements(resources)
+            if owner == role and any(a.startswith("logs:") for a in actions)
+        ]
+        # CreateLogGroup nowhere: the group is the stack's, made before the function
+        assert logs == [
+            (
+                ["logs:CreateLogStream", "logs:PutLogEvents"],
+                [{"Fn::GetAtt": [f"{name}LogGroup", "Arn"]}],
+            )
+        ], name
+
+
+def test_the_roles_statements_are_exactly_these():
+    # The whole list, so that a grant added or widened shows here as a diff to review
+    resources = deployed(**PARAMETER_COMBINATIONS[2], ApiGatewayAccountRole="true")
+    table = {(role, sid): sorted(actions) for role, sid, actions, _ in iam_statements(resources)}
+    traces = sorted(
+        [
+            "xray:GetSamplingRules",
+            "xray:GetSamplingStatisticSummaries",
+            "xray:GetSamplingTargets",
+            "xray:PutTelemetryRecords",
+            "xray:PutTraceSegments",
+        ]
+    )
+    logs = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert table == {
+        ("SentimentFunctionRole", "WriteItsOwnLogGroup"): logs,
+        ("SentimentFunctionRole", "SendTraces"): traces,
+        ("SentimentJobFunctionRole", "WriteItsOwnLogGroup"): logs,
+        ("SentimentJobFunctionRole", "SendTraces"): traces,
+        ("SentimentJobFunctionRole", "ReadInputsAndJobRecords"): ["s3:GetObject"],
+        ("SentimentJobFunctionRole", "WriteResults"): sorted(
+            ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+        ),
+        ("SentimentJobFunctionRole", "EndTheJobInFlight"): ["s3:DeleteObject"],
+        ("SentimentJobFunctionRole", "ParkFailedEvents"): ["sqs:SendMessage"],
+        ("JobsFunctionRole", "WriteItsOwnLogGroup"): logs,
+        ("JobsFunctionRole", "SendTraces"): traces,
+        ("JobsFunctionRole", "PresignUploadsAndWriteJobRecords"): ["s3:PutObject"],
+        ("JobsFunctionRole", "ReadJobRecordsAndResults"): ["s3:GetObject"],
+        ("JobsFunctionRole", "CountJobsInFlight"): ["s3:DeleteObject", "s3:PutObject"],
+        ("JobsFunctionRole", "ListJobsInFlightOnly"): ["s3:ListBucket"],
+        ("ApiGatewayCloudWatchRole", "WriteApiGatewayLogsOfThisRegion"): sorted(
+            [
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:DescribeLogGroups",
+                "logs:DescribeLogStreams",
+                "logs:PutLogEvents",
+                "logs:GetLogEvents",
+                "logs:FilterLogEvents",
+            ]
+        ),
+    }
+    (queue,) = [
+        granted for role, sid, _, granted in iam_statements(resources) if sid == "ParkFailedEvents"
+    ]
+    assert queue == [{"Fn::GetAtt": ["JobFailureQueue", "Arn"]}]
+    (account_logs,) = [
+        granted
+        for role, _, _, granted in iam_statements(resources)
+        if role == "ApiGatewayCloudWatchRole"
+    ]
+    assert account_logs == [
+        {"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"}
+    ]
+
+
+def test_only_the_job_bucket_of_this_account_may_invoke_the_job():
+    resources = deployed()
+    from_s3 = [
+        permission["Properties"]
+        for permission in _of_type(resources, "AWS::Lambda::Permission").values()
+        if permission["Properties"]["Principal"] == "s3.amazonaws.com"
+    ]
+    (permission,) = from_s3
+    assert permission["FunctionName"] == {"Fn::GetAtt": ["SentimentJobFunction", "Arn"]}
+    assert permission["SourceAccount"] == {"Ref": "AWS::AccountId"}
+    # the bucket's own ARN, spelled from its name pattern (a !GetAtt would be circular)
+    pattern, variables = TEMPLATE["Resources"]["JobBucket"]["Properties"]["BucketName"]["Fn::Sub"]
+    assert permission["SourceArn"] == {
+        "Fn::Sub": ["arn:${AWS::Partition}:s3:::" + pattern, variables]
+    }
+    assert TEMPLATE["Resources"]["JobBucket"]["DependsOn"] == "JobUploadsInvokeTheJob"
+    # and no function is invoked by S3 through a permission SAM generated without SourceArn
+    for function in ("SentimentFunction", "SentimentJobFunction"):
+        events = TEMPLATE["Resources"][function]["Properties"].get("Events", {}).values()
+        assert all(event["Type"] == "Api" for event in events), function
+
+
+def test_the_list_permission_is_the_in_flight_markers_only():
+    (listing,) = [
+        statement
+        for statement in TEMPLATE["Resources"]["JobsFunctionRole"]["Properties"]["Policies"][0][
+            "PolicyDocument"
+        ]["Statement"]
+        if "s3:ListBucket" in _as_list(statement["Action"])
+    ]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": "active/*"}}
+    assert not [
+        s
+        for s in TEMPLATE["Resources"]["SentimentJobFunctionRole"]["Properties"]["Policies"][0][
+            "PolicyDocument"
+        ]["Statement"]
+        if "s3:ListBucket" in _as_list(s["Action"])
+    ]
+
+
+# ---- which parameters expose the jobs (issue 20, item 1) -------------------------------------
+
+
+def refused_by_rules(**overrides: str) -> list[str]:
+    """The template's ``Rules`` assertions that these parameter values break (CloudFormation
+    refuses such a stack before creating anything)."""
+    values = _parameter_values(overrides)
+    broken = []
+    for name, rule in TEMPLATE["Rules"].items():
+        if "RuleCondition" in rule and not _condition(rule["RuleCondition"], values, {}):
+            continue
+        for assertion in rule["Assertions"]:
+            if not _condition(assertion["Assert"], values, {}):
+                broken.append(name)
+    return broken
+
+
+JOBS_RESOURCES = {"JobsFunction", "JobsFunctionRole", "JobsFunctionLogGroup"}
+
+
+def test_without_keys_the_jobs_api_does_not_exist_unless_asked_for():
+    assert PARAMETERS["AnonymousJobs"]["Default"] == "false"
+    resources = deployed(ApiAuth="NONE", CorsAllowOrigin="https://app.example")
+    # no route, no function, no role, no permission, no upload path for a page
+    assert not {"/jobs", "/jobs/{job_id}"} & set(body(resources)["paths"])
+    assert not JOBS_RESOURCES & set(resources)
+    assert not [name for name in resources if name.startswith("JobsFunction")]
+    assert "CorsConfiguration" not in resources["JobBucket"]["Properties"]
+    assert not [
+        s for s in method_settings(resources) if s[0].startswith("/~1jobs")
+    ]  # no setting for a path that is not there
+    # and the sentiment routes stay open, as ApiAuth=NONE says
+    assert routes(resources)[("/analyse", ANY)]["security"] == []
+
+
+def test_anonymous_jobs_need_the_firewall():
+    # Asked for without the web ACL: the stack is refused, and would create no jobs API anyway
+    assert refused_by_rules(ApiAuth="NONE", AnonymousJobs="true") == [
+        "AnonymousJobsNeedTheFirewall"
+    ]
+    assert not JOBS_RESOURCES & set(deployed(ApiAuth="NONE", AnonymousJobs="true"))
+    # With it: the jobs routes exist without a key, behind the per-IP rate rule
+    resources = deployed(ApiAuth="NONE", AnonymousJobs="true", EnableWebAcl="true")
+    assert refused_by_rules(ApiAuth="NONE", AnonymousJobs="true", EnableWebAcl="true") == []
+    assert set(resources) >= JOBS_RESOURCES
+    assert routes(resources)[("/jobs", "post")]["security"] == []
+    assert "PerIpRateLimit" in {rule["Name"] for rule in resources["WebAcl"]["Properties"]["Rules"]}
+    variables = resources["JobsFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["AUTH_REQUIRED"] == "false"  # every anonymous caller: one owner, one count
+
+
+def test_with_keys_the_jobs_api_exists_whatever_anonymous_jobs_says():
+    for anonymous in ("false", "true"):
+        resources = deployed(ApiAuth="API_KEY", AnonymousJobs=anonymous)
+        assert set(resources) >= JOBS_RESOURCES
+        assert routes(resources)[("/jobs", "post")]["security"] == [{"api_key": []}]
+        assert refused_by_rules(ApiAuth="API_KEY", AnonymousJobs=anonymous) == []
+
+
+# ---- alarms: someone hears them, and they cover abuse (issue 20, item 6) ----------------------
+
+
+def test_alarm_email_must_be_chosen_and_none_is_said_out_loud():
+    parameter = PARAMETERS["AlarmEmail"]
+    assert "Default" not in parameter  # a deploy must name an address, or "none" on purpose
+    pattern = re.compile(parameter["AllowedPattern"])
+    assert pattern.fullmatch("none") and pattern.fullmatch("ops@example.com")
+    assert not pattern.fullmatch("") and not pattern.fullmatch("nobody")
+    outputs = TEMPLATE["Outputs"]
+    warning = outputs["AlarmsGoToNobody"]
+    assert warning["Condition"] == "AlarmsGoToNobody"
+    assert "WARNING" in warning["Description"] and "nobody" in warning["Description"]
+    assert "aws sns subscribe --topic-arn ${AlarmTopic}" in warning["Value"]["Fn::Sub"]
+    truth = TEMPLATE["Conditions"]
+    assert truth["AlarmsGoToNobody"] == {"Fn::Equals": [{"Ref": "AlarmEmail"}, "none"]}
+    assert not _of_type(deployed(AlarmEmail="none"), "AWS::SNS::Subscription")
+
+
+def test_alarms_for_4xx_and_429_spikes_waf_blocks_and_old_failed_events():
+    found = {_metric(a)[:2]: a for a in alarms(deployed(EnableWebAcl="true")).values()}
+    four_xx = found[("AWS/ApiGateway", "4XXError")]
+    assert four_xx["Statistic"] == "Sum" and four_xx["Threshold"] > 0
+    # 429s: counted from the access log's status, by a metric filter on the stage's log group
+    throttled = found[("SentimentApi", "ThrottledRequests")]
+    (metric_filter,) = _of_type(deployed(), "AWS::Logs::MetricFilter").values()
+    properties = metric_filter["Properties"]
+    assert properties["LogGroupName"] == {"Ref": "ApiAccessLogGroup"}
+    assert properties["FilterPattern"] == '{ $.status = "429" }'
+    (transformation,) = properties["MetricTransformations"]
+    assert (transformation["MetricNamespace"], transformation["MetricName"]) == (
+        throttled["Namespace"],
+        throttled["MetricName"],
+    )
+    stage = next(iter(_of_type(deployed(), "AWS::ApiGateway::Stage").values()))
+    log_line = json.loads(stage["Properties"]["AccessLogSetting"]["Format"])
+    assert log_line["status"] == "$context.status"  # the field the filter reads
+    # WAF blocks, of the web ACL by its name, only when there is one
+    blocked = found[("AWS/WAFV2", "BlockedRequests")]
+    web_acl = deployed(EnableWebAcl="true")["WebAcl"]["Properties"]
+    assert _metric(blocked)[2]["WebACL"] == web_acl["Name"]
+    assert ("AWS/WAFV2", "BlockedRequests") not in {
+        _metric(a)[:2] for a in alarms(deployed()).values()
+    }
+    # the oldest failed event waiting unread for a day (SQS keeps it 14)
+    age = found[("AWS/SQS", "ApproximateAgeOfOldestMessage")]
+    assert age["Threshold"] == 86_400
+    retention = TEMPLATE["Resources"]["JobFailureQueue"]["Properties"]["MessageRetentionPeriod"]
+    assert age["Threshold"] < retention
+
+
+def test_the_jobs_failed_alarm_counts_the_services_failures_not_the_clients_files():
+    (failed,) = [a for a in alarms(deployed()).values() if a["MetricName"] == "JobsFailed"]
+    assert "not a client" in failed["AlarmDescription"]
+    from sentiment_api.errors import JobCrashedError, JobTimedOutError
+    from sentiment_api.jobs import runner
+
+    assert set(runner.INTERNAL_FAILURES) == {JobCrashedError, JobTimedOutError}
+    dashboard = deployed()["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"][0]
+    assert '"JobsRejected"' in dashboard and '"JobsFailed"' in dashboard
+
+
+# ---- a custom domain with a base path (issue 20, item 12) ------------------------------------
+
+
+def test_a_custom_domain_maps_the_stage_under_its_base_path_and_tells_the_functions():
+    assert not {"ApiDomainName", "ApiBasePathMapping"} & set(deployed())
+    domain = {"DomainName": "api.example.com", "CertificateArn": CERTIFICATE}
+    resources = deployed(**domain, BasePath="sentiment")
+    properties = resources["ApiDomainName"]["Properties"]
+    assert properties["RegionalCertificateArn"] == CERTIFICATE
+    assert properties["EndpointConfiguration"] == {"Types": ["REGIONAL"]}
+    assert properties["SecurityPolicy"] == "TLS_1_2"
+    mapping = resources["ApiBasePathMapping"]["Properties"]
+    assert mapping["BasePath"] == "sentiment"
+    assert mapping["RestApiId"] == {"Ref": "SentimentApi"}
+    for name in ("SentimentFunction", "JobsFunction"):
+        variables = resources[name]["Properties"]["Environment"]["Variables"]
+        assert variables["BASE_PATH"] == "sentiment"
+        assert deployed()[name]["Properties"]["Environment"]["Variables"]["BASE_PATH"] == ""
+    # at the domain's root: no BasePath in the mapping, and none for the functions
+    root = deployed(**domain)
+    assert "BasePath" not in root["ApiBasePathMapping"]["Properties"]
+    assert root["SentimentFunction"]["Properties"]["Environment"]["Variables"]["BASE_PATH"] == ""
+    # half a domain, or a base path without one, is refused
+    assert refused_by_rules(DomainName="api.example.com")
+    assert refused_by_rules(CertificateArn=CERTIFICATE)
+    assert refused_by_rules(BasePath="sentiment")
+    assert not refused_by_rules(**domain, BasePath="sentiment")
+    # and the code accepts every base path the template does
+    pattern = re.compile(PARAMETERS["BasePath"]["AllowedPattern"])
+    for value in ("sentiment", "v1", "a.b_c-d~e"):
+        assert pattern.fullmatch(value)
+        assert Settings(base_path=value).base_path == value
+
+
+def test_checkov_suppressions_reach_what_sam_generates_from_the_resource():
+    # make checkov scans the transformed template too: SAM copies a function's or an API's
+    # Metadata to the function or REST API it makes, but not to the stage
+    template = load_template()
+    result = transformed(template)
+    carried = carry_checkov_suppressions(template, result)
+    assert carried["SentimentApiStage"] == ["CKV_AWS_120"]  # no cache cluster: its reason
+    stage = result["Resources"]["SentimentApiStage"]["Metadata"]["checkov"]["skip"]
+    api = TEMPLATE["Resources"]["SentimentApi"]["Metadata"]["checkov"]["skip"]
+    assert stage == api
+    for name in carried:
+        assert name not in TEMPLATE["Resources"]
+        assert any(name.startswith(source) for source in TEMPLATE["Resources"])
