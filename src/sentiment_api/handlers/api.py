@@ -22,14 +22,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from sentiment_api import engines, language
 from sentiment_api.api import service
 from sentiment_api.errors import (
-    BodyTooLargeError,
     DomainError,
     EngineUnavailableError,
     NoTextError,
     ResponseTooLargeError,
     TextTooLongError,
     UnsupportedLanguageError,
-    UnsupportedMediaTypeError,
 )
 from sentiment_api.http import cors, proxy
 from sentiment_api.http.errors import rejected_response
