@@ -12,8 +12,10 @@ Steps, all deterministic (same bytes every run with the pinned scikit-learn):
 1. Drop every corpus sentence whose normalised text (:func:`normalise`) equals one of the
    3,000 shared evaluation sentences, and later duplicates within the corpus.
 2. Split each domain 80/10/10 into train/validation/test with a fixed seed.
-3. Grid-search the label band and the hyper-parameters, fitting on train and scoring on
-   validation (sentences with a non-zero mean, labelled by its sign) only.
+3. Grid-search the neutral band and the hyper-parameters of a three-class model (negative,
+   neutral, positive by the mean rating), fitting on train and scoring on validation only, by
+   :func:`criterion` (clearly polar sentences given their sign, no-opinion ones answered
+   neutral).
 4. Fit the chosen configuration on train + validation, export it, and report on the test split
    per domain and on the 3,000 shared sentences (never used to choose anything).
 
@@ -62,26 +64,36 @@ SEED = 2014
 SPLIT = (0.8, 0.1, 0.1)
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # scikit-learn's default, reproduced by sentiment_api.model
 
+CLASSES = ("negative", "neutral", "positive")
+"""The model's classes, in scikit-learn's order of the labels 0, 1, 2."""
+
 # The grid searched on validation (see the model card in docs/model.md).
-BANDS = (0.0, 0.5, 1.0)  # train on |mean| > band only
+BANDS = (0.25, 0.5, 0.75, 1.0)
+"""Neutral bands: a sentence whose mean rating is within +-band is a neutral training example."""
 GRID = {
-    "C": (1.0, 2.0, 4.0, 8.0),
+    "C": (1.0, 2.0, 4.0),
     "min_df": (2,),
     "sublinear_tf": (False, True),
     # Chosen on validation within the size budget: 15,000 is about the most features whose
     # export (weights to SIGNIFICANT_DIGITS) stays under MAX_MODEL_BYTES.
-    "max_features": (10000, 12000, 15000),
+    "max_features": (10000, 15000),
     "class_weight": ("balanced",),
 }
+POLAR_MEAN = 1.0
+"""Validation sentences rated at least this far from 0 are clearly polar: the criterion counts
+how many of them get their sign (a neutral answer is a miss)."""
+NO_OPINION_MEAN = 0.25
+"""Validation sentences rated within this of 0 hold no opinion to the raters: the criterion
+counts how many of them are answered neutral."""
 SIGNIFICANT_DIGITS = 7
 """The fitted idf, coefficients and intercept are rounded to this many significant digits in
 the pipeline itself, before export: the file is about half as large, and the exported pipeline's
 predict_proba still equals the scorer's (they hold the same numbers)."""
-MAX_MODEL_BYTES = 500_000
+MAX_MODEL_BYTES = 700_000
 """The model file's size budget (it is read and parsed at every cold start)."""
 
 Predict = Callable[[list[str]], Iterable[int]]
-"""A classifier of texts: 1 positive, 0 negative (-1 neutral, from the shipped engine)."""
+"""A classifier of texts: 0 negative, 1 neutral, 2 positive (the indices of :data:`CLASSES`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,10 +200,14 @@ def split(corpus: list[Rated]) -> dict[str, list[Rated]]:
     return parts
 
 
+def label_of(mean: float, band: float) -> int:
+    """The class of a mean rating: 0 negative (< -band), 1 neutral, 2 positive (> band)."""
+    return 2 if mean > band else 0 if mean < -band else 1
+
+
 def labelled(rows: list[Rated], band: float) -> tuple[list[str], list[int]]:
-    """Texts and binary labels (1 positive, 0 negative) of the rows with ``|mean| > band``."""
-    kept = [row for row in rows if abs(row.mean) > band]
-    return [row.text for row in kept], [1 if row.mean > 0 else 0 for row in kept]
+    """Texts and class labels (:func:`label_of`) of ``rows``."""
+    return [row.text for row in rows], [label_of(row.mean, band) for row in rows]
 
 
 def build_pipeline(params: dict[str, Any]) -> Pipeline:
@@ -226,13 +242,15 @@ def fit_final(parts: dict[str, list[Rated]], params: dict[str, Any]) -> Pipeline
 
 
 def round_weights(pipeline: Pipeline) -> Pipeline:
-    """Round the fitted pipeline's idf, coefficients and intercept, in place, to
-    :data:`SIGNIFICANT_DIGITS` significant digits; returns the pipeline.
+    """Make the neutral class the reference and round, in place; returns the pipeline.
 
-    The exported file then holds exactly the pipeline's numbers in short decimal form, so the
-    scorer still reproduces this pipeline's predict_proba (to floating-point summation order).
-    A relative change of at most 5e-7 per weight: measured against the unrounded pipeline, the
-    largest probability change was 2.1e-7 and no label moved (docs/model.md).
+    A softmax does not change when the same number is taken from every class's logit, so each
+    feature's weights (and the intercepts) become their difference with the neutral class's,
+    which is then 0 and need not be stored. Then idf, weights and intercepts are rounded to
+    :data:`SIGNIFICANT_DIGITS` significant digits. The exported file holds exactly the
+    pipeline's numbers in short decimal form, so the scorer reproduces this pipeline's
+    predict_proba (to floating-point summation order); docs/model.md gives what the rounding
+    moved against the unrounded pipeline.
     """
     import numpy as np
 
@@ -240,24 +258,28 @@ def round_weights(pipeline: Pipeline) -> Pipeline:
         return np.array([float(f"{value:.{SIGNIFICANT_DIGITS}g}") for value in values.ravel()])
 
     vectorizer, classifier = pipeline[0], pipeline[1]
+    assert list(classifier.classes_) == [0, 1, 2]
+    neutral = CLASSES.index("neutral")
+    coef = classifier.coef_ - classifier.coef_[neutral]
+    intercept = classifier.intercept_ - classifier.intercept_[neutral]
     vectorizer.idf_ = rounded(vectorizer.idf_)
-    classifier.coef_ = rounded(classifier.coef_).reshape(classifier.coef_.shape)
-    classifier.intercept_ = rounded(classifier.intercept_)
+    classifier.coef_ = rounded(coef).reshape(coef.shape)
+    classifier.intercept_ = rounded(intercept)
     return pipeline
 
 
 def export(pipeline: Pipeline, params: dict[str, Any], record: dict[str, Any]) -> bytes:
     """The model file's bytes: compact JSON, sorted keys, floats as ``repr`` (exact)."""
     vectorizer, classifier = pipeline[0], pipeline[1]
-    assert list(classifier.classes_) == [0, 1]
+    assert list(classifier.classes_) == [0, 1, 2] and not classifier.coef_[1].any()
     idf = vectorizer.idf_
-    coef = classifier.coef_[0]
+    negative, positive = classifier.coef_[0], classifier.coef_[2]
     features = {
-        term: [float(idf[index]), float(coef[index])]
+        term: [float(idf[index]), float(negative[index]), float(positive[index])]
         for term, index in vectorizer.vocabulary_.items()
     }
     spec = {
-        "format": "tfidf-logistic-regression/1",
+        "format": "tfidf-logistic-regression/2",
         "vectorizer": {
             "analyzer": "word",
             "lowercase": True,
@@ -267,8 +289,10 @@ def export(pipeline: Pipeline, params: dict[str, Any], record: dict[str, Any]) -
             "sublinear_tf": params["sublinear_tf"],
             "norm": "l2",
         },
-        "classes": ["negative", "positive"],
-        "intercept": float(classifier.intercept_[0]),
+        "classes": list(CLASSES),
+        "intercept": {
+            name: float(value) for name, value in zip(CLASSES, classifier.intercept_, strict=True)
+        },
         "features": features,
         "training": {"hyperparameters": params, **record},
     }
@@ -293,18 +317,31 @@ def prepare() -> tuple[dict[str, list[Rated]], dict[str, Any]]:
     return parts, record
 
 
-def _accuracy(predict: Predict, rows: list[Rated]) -> tuple[float, int]:
-    """Accuracy of ``predict`` (texts -> 0/1) on ``rows`` with a non-zero mean, by its sign."""
-    texts, gold = labelled(rows, 0.0)
-    predicted = predict(texts)
-    return sum(int(p == g) for p, g in zip(predicted, gold, strict=True)) / len(gold), len(gold)
+def criterion(predict: Predict, rows: list[Rated]) -> tuple[float, float, float]:
+    """``(score, polar accuracy, no-opinion recall)`` of ``predict`` on ``rows``.
+
+    The score is the accuracy on the sentences whose raters agree clearly on a class: the
+    clearly polar ones (``|mean| >= POLAR_MEAN``), right when given their sign, and the
+    no-opinion ones (``|mean| <= NO_OPINION_MEAN``), right when answered neutral; the ones in
+    between are left out. Both sets are defined by the ratings alone, so every band and
+    hyper-parameter is judged on the same sentences, each case weighing as much as it is
+    common: a wide band buys neutral answers at the cost of polar ones. The two shares are
+    returned too, for the record.
+    """
+    polar = [row for row in rows if abs(row.mean) >= POLAR_MEAN]
+    quiet = [row for row in rows if abs(row.mean) <= NO_OPINION_MEAN]
+    answers = list(predict([row.text for row in polar + quiet]))
+    right = sum(int(a == label_of(row.mean, 0.0)) for a, row in zip(answers, polar, strict=False))
+    neutral = sum(int(a == 1) for a in answers[len(polar) :])
+    score = (right + neutral) / (len(polar) + len(quiet))
+    return score, right / len(polar), neutral / len(quiet)
 
 
 def search(
     parts: dict[str, list[Rated]],
 ) -> tuple[dict[str, Any], list[tuple[float, dict[str, Any]]]]:
-    """Every grid point fitted on train and scored on validation; the best, and all scores.
-    Ties go to the earlier grid point (smaller C, smaller min_df...)."""
+    """Every grid point fitted on train and scored on validation by :func:`criterion`; the
+    best, and all scores. Ties go to the earlier grid point (smaller band, smaller C...)."""
     results = []
     keys = list(GRID)
     for band in BANDS:
@@ -312,31 +349,66 @@ def search(
         for values in itertools.product(*(GRID[key] for key in keys)):
             params = {"band": band, **dict(zip(keys, values, strict=True))}
             pipeline = build_pipeline(params).fit(texts, labels)
-            accuracy, _ = _accuracy(pipeline.predict, parts["validation"])
-            results.append((accuracy, params))
-            print(f"  validation {accuracy:.4f}  {params}", file=sys.stderr)
+            score, polar, quiet = criterion(pipeline.predict, parts["validation"])
+            results.append((score, params))
+            print(
+                f"  validation {score:.4f} (polar {polar:.4f}, no opinion {quiet:.4f})  {params}",
+                file=sys.stderr,
+            )
     best = max(results, key=lambda item: item[0])[1]  # max keeps the first of equals
     return best, results
 
 
-def report_held_out(rows: list[Rated], predict: Predict) -> None:
-    """Print the accuracy of ``predict`` (texts -> 0/1, or -1 for neutral: a miss) on the
-    held-out test split, per domain and overall."""
-    print("held-out test split (never seen in training or selection), non-zero mean, by sign:")
-    for domain in DOMAINS:
-        accuracy, n = _accuracy(predict, [row for row in rows if row.domain == domain])
-        print(f"  {domain:<16}{n:>6} sentences  accuracy {accuracy:.3f}")
-    accuracy, n = _accuracy(predict, rows)
-    print(f"  {'all':<16}{n:>6} sentences  accuracy {accuracy:.3f}")
+def held_out_figures(rows: list[Rated], predict: Predict, band: float) -> dict[str, Any]:
+    """On ``rows`` (the test split), per domain and ``all``: two-class accuracy on the
+    sentences with a non-zero mean, by sign (a neutral answer is a miss), and three-class
+    accuracy and macro-F1 against the labels of ``band``."""
+    answers = dict(
+        zip((row.text for row in rows), predict([row.text for row in rows]), strict=True)
+    )
+    figures: dict[str, Any] = {}
+    for domain in [*DOMAINS, "all"]:
+        chosen = [row for row in rows if domain in ("all", row.domain)]
+        polar = [row for row in chosen if row.mean != 0]
+        two = sum(int(answers[row.text] == label_of(row.mean, 0.0)) for row in polar)
+        gold = [label_of(row.mean, band) for row in chosen]
+        got = [answers[row.text] for row in chosen]
+        f1s = []
+        for cls in range(len(CLASSES)):
+            tp = sum(int(g == cls and a == cls) for g, a in zip(gold, got, strict=True))
+            predicted, actual = got.count(cls), gold.count(cls)
+            precision = tp / predicted if predicted else 0.0
+            recall = tp / actual if actual else 0.0
+            f1s.append(2 * precision * recall / (precision + recall) if tp else 0.0)
+        figures[domain] = {
+            "sentences": len(chosen),
+            "two_class_accuracy": two / len(polar),
+            "three_class_accuracy": sum(int(g == a) for g, a in zip(gold, got, strict=True))
+            / len(chosen),
+            "macro_f1": sum(f1s) / len(f1s),
+        }
+    return figures
 
 
-def shipped_engine(texts: list[str]) -> list[int]:
-    """The committed model, as the service runs it (``analyse(engine="model")``): 1 positive,
-    0 negative, -1 neutral."""
+def report_held_out(rows: list[Rated], predict: Predict, band: float) -> None:
+    """Print :func:`held_out_figures`."""
+    print(
+        "held-out test split (never seen in training or selection): two classes by sign "
+        f"(neutral a miss); three classes with the band +-{band}:"
+    )
+    for domain, f in held_out_figures(rows, predict, band).items():
+        print(
+            f"  {domain:<16}{f['sentences']:>6} sentences  2-class {f['two_class_accuracy']:.3f}"
+            f"  3-class {f['three_class_accuracy']:.3f}  macro-F1 {f['macro_f1']:.3f}"
+        )
+
+
+def shipped_engine(texts: list[str], engine: str = "model") -> list[int]:
+    """An engine as the service runs it (``analyse(engine=...)``, default label rule), as
+    class indices (0 negative, 1 neutral, 2 positive)."""
     from sentiment_api.analysis import analyse
 
-    codes = {"positive": 1, "negative": 0, "neutral": -1}
-    return [codes[analyse(text, engine="model").sentiment] for text in texts]
+    return [CLASSES.index(analyse(text, engine=engine).sentiment) for text in texts]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -349,11 +421,17 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="train nothing: score the committed model, as the service runs it, on the test split",
     )
+    parser.add_argument(
+        "--engine", default="model", help="with --held-out: the engine to score (default model)"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     parts, record = prepare()
     if args.held_out:
-        report_held_out(parts["test"], shipped_engine)
+        band = json.loads(MODEL_FILE.read_text(encoding="utf-8"))["training"]["hyperparameters"]
+        report_held_out(
+            parts["test"], lambda texts: shipped_engine(texts, args.engine), band["band"]
+        )
         return 0
     print(json.dumps(record), file=sys.stderr)
     params = json.loads(args.params) if args.params else search(parts)[0]
@@ -368,13 +446,13 @@ def main(argv: list[str] | None = None) -> int:
     digest = hashlib.sha256(data).hexdigest()
     features = len(pipeline[0].vocabulary_)
     print(f"wrote {args.output.name}: {len(data)} bytes, {features} features, sha256 {digest}")
-    report_held_out(parts["test"], pipeline.predict)
+    report_held_out(parts["test"], pipeline.predict, params["band"])
     shared = shared_sentences()
     predicted = pipeline.predict([text for _, text, _ in shared])
     by_file: dict[str, Counter[bool]] = {}
     for (source, _, gold), p in zip(shared, predicted, strict=True):
-        by_file.setdefault(source, Counter())[(p == 1) == (gold == "positive")] += 1
-    print("the 3,000 shared sentences (never used to choose anything):")
+        by_file.setdefault(source, Counter())[CLASSES[p] == gold] += 1
+    print("the 3,000 shared sentences (never used to choose anything; neutral is a miss):")
     for source, tally in [*by_file.items(), ("all", sum(by_file.values(), Counter()))]:
         print(f"  {source:<24}accuracy {tally[True] / (tally[True] + tally[False]):.3f}")
     print(f"done in {time.perf_counter() - started:.0f} s")
