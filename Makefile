@@ -23,7 +23,8 @@ EVENT ?= events/analyse_positive.json
 
 .PHONY: help venv docker browser base-image build start invoke test unit integration e2e typecheck floor \
 	refresh-base-digest \
-	bench evaluate lint format clean train tools lock audit audit-or-warn checkov transformed
+	bench evaluate lint format clean train train-encoder lock-train tools lock audit audit-or-warn \
+	checkov transformed
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-19s %s\n", $$1, $$2}'
@@ -136,7 +137,7 @@ format: venv ## Format the code (ruff)
 	$(BIN)/ruff check --fix src tests tools
 
 clean: ## Remove the virtual environment and build output
-	rm -rf $(VENV) $(FLOOR_VENV) $(TOOLS) .aws-sam .pytest_cache .hypothesis .bench test-artifacts .schemathesis
+	rm -rf $(VENV) $(FLOOR_VENV) $(TOOLS) $(TRAIN_VENV) .aws-sam .pytest_cache .hypothesis .bench test-artifacts .schemathesis
 
 # ---- supply chain: locks, vulnerability audit, checkov (README, "Security") -------------------
 # Their own venv: checkov's pins conflict with aws-sam-cli's.
@@ -199,5 +200,30 @@ checkov: tools transformed ## checkov on template.yaml, its SAM transform and sr
 	$(TBIN)/checkov --quiet --compact --skip-download --framework cloudformation -f $(TRANSFORMED)
 	$(TBIN)/checkov --quiet --compact --skip-download --framework dockerfile -f src/Dockerfile
 
-train: venv ## Train the model engine (scikit-learn) into src/sentiment_api/data/sentiment_model.json
+train: venv ## Train the model engine (scikit-learn) into src/sentiment_api/engines/data/sentiment_model.json
 	$(BIN)/python tools/train_model.py $(ARGS)
+
+# The encoder's training tools (torch's CPU build, transformers, onnx, onnxruntime's quantiser,
+# scikit-learn), in a venv of their own on Python 3.11 (the CPU wheel of torch this lock pins is
+# built for it) from their own hashed lock; never in the image, and never needed by make test.
+TRAIN_VENV := .venv-train
+$(TRAIN_VENV)/.installed: requirements-train.txt requirements-pip.txt
+	$(FLOOR_PYTHON) -m venv $(TRAIN_VENV)
+	$(TRAIN_VENV)/bin/python -m pip install -q --require-hashes -r requirements-pip.txt
+	$(TRAIN_VENV)/bin/python -m pip install -q --require-hashes --no-deps -r requirements-train.txt
+	touch $@
+
+train-encoder: $(TRAIN_VENV)/.installed ## Build the encoder engine's artefacts into src/sentiment_api/engines/data/encoder (ARGS="--report")
+	PYTHONPATH=src:tools $(TRAIN_VENV)/bin/python tools/train_encoder.py $(ARGS)
+
+# The training lock, from what pip would install for requirements-train.in on this platform
+# (pip's --report: one file, and its hash, per package; torch's CPU build comes from a wheel
+# index or folder that carries it, e.g. PIP_FIND_LINKS).
+lock-train: ## Regenerate requirements-train.txt from requirements-train.in (Python 3.11, Linux x86_64)
+	rm -rf $(TRAIN_VENV)-lock && $(FLOOR_PYTHON) -m venv $(TRAIN_VENV)-lock
+	$(TRAIN_VENV)-lock/bin/python -m pip install -q --require-hashes -r requirements-pip.txt
+	$(TRAIN_VENV)-lock/bin/python -m pip install -q --dry-run --ignore-installed \
+		--report $(TRAIN_VENV)-lock/report.json -r requirements-train.in
+	$(TRAIN_VENV)-lock/bin/python tools/pip_lock.py $(TRAIN_VENV)-lock/report.json \
+		requirements-train.in > requirements-train.txt
+	rm -rf $(TRAIN_VENV)-lock

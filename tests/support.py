@@ -38,6 +38,8 @@ EXPECTED_STATUS = {
     "analyse_invalid_json.json": 400,
     "analyse_missing_text.json": 400,
     "analyse_model.json": 200,
+    "analyse_encoder.json": 200,
+    "analyse_not_english.json": 422,
     "analyse_negative.json": 200,
     "analyse_neutral.json": 200,
     "analyse_positive.json": 200,

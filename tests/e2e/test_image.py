@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from support import free_port, load_event, wait_for_http
+from support import ROOT, free_port, load_event, served, wait_for_http
 
 
 @pytest.fixture(scope="module")
@@ -43,12 +43,44 @@ def test_image_answers_on_a_read_only_root_file_system(lambda_container):
 
 
 def test_image_carries_the_model_and_answers_with_it(lambda_container):
-    from sentiment_api.analysis import analyse
-
     answered = invoke(lambda_container, load_event("analyse_model.json"))
 
     assert answered["statusCode"] == 200
-    assert json.loads(answered["body"]) == analyse("Happy New Year!", engine="model").as_dict()
+    assert json.loads(answered["body"]) == served("Happy New Year!", engine="model")
+
+
+def test_image_carries_the_encoder_and_answers_with_it(lambda_container):
+    # onnxruntime, tokenizers and NumPy from the image's lock, without the hub client
+    answered = invoke(lambda_container, load_event("analyse_encoder.json"))
+
+    assert answered["statusCode"] == 200
+    assert json.loads(answered["body"]) == served("Happy New Year!", engine="encoder", explain=True)
+
+
+def test_image_refuses_text_that_is_not_english(lambda_container):
+    answered = invoke(lambda_container, load_event("analyse_not_english.json"))
+
+    assert answered["statusCode"] == 422
+    assert json.loads(answered["body"])["code"] == "unsupported_language"
+
+
+def test_what_serving_never_imports_is_not_in_the_image(image_tag):
+    # The Makefile's NOT_IN_IMAGE, left out of the image's lock and installed --no-deps
+    makefile = (ROOT / "Makefile").read_text()
+    names = makefile.split("NOT_IN_IMAGE := ", 1)[1].split("\n\n", 1)[0].replace("\\", " ").split()
+    renamed = {"pyyaml": "yaml", "markdown-it-py": "markdown_it"}  # distribution -> module
+    modules = [renamed.get(name, name.replace("-", "_")) for name in names]
+    code = (
+        "import importlib.util, sys; "
+        f"print([m for m in {modules!r} if importlib.util.find_spec(m)])"
+    )
+    result = subprocess.run(
+        ["docker", "run", "--rm", "--network", "none", "--entrypoint", "python3", image_tag,
+         "-c", code],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
 
 
 def test_image_needs_no_network_and_imports_no_boto3(image_tag):

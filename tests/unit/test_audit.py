@@ -129,3 +129,17 @@ def test_what_serving_never_imports_stays_out_of_the_image_lock():
     assert not set(names) & pinned("requirements.txt")
     assert set(names) <= pinned("requirements-dev.txt")
     assert "--no-deps" in (ROOT / "src" / "Dockerfile").read_text()
+
+
+def test_the_training_lock_embeds_with_the_images_versions():
+    # tools/train_encoder.py embeds the training sentences with the engine's own code: the
+    # run-time packages it does so with must be the image's, or the head learns other numbers
+    def pins(lock: str) -> dict[str, str]:
+        lines = (ROOT / lock).read_text().splitlines()
+        found = [line.split()[0].split("==") for line in lines if line[:1].isalpha()]
+        return {name.lower(): version for name, version in found}
+
+    training, image = pins("requirements-train.txt"), pins("requirements.txt")
+    for package in ("onnxruntime", "tokenizers", "numpy"):
+        assert training[package] == image[package], package
+    assert training["torch"].endswith("+cpu")  # never a CUDA build
