@@ -118,14 +118,8 @@ typecheck: venv ## Type-check src/, tests/ and tools/ (mypy, strict; config in p
 bench: build ## Run the benchmark against its baselines; prints a table, writes .bench/results.json
 	$(BIN)/python -m tools.bench $(ARGS)
 
-evaluate: venv ## Score the labelled sentences in process, or through an API with ARGS="--url ..." (--engine model)
+evaluate: venv ## Score every engine side by side on the labelled sentences; ARGS="--vader", "--challenge [--verbose]", "--engine model", "--url URL", "--json"
 	$(BIN)/python -m sentiment_api.evaluate $(ARGS)
-# With the model engine in process, also VADER's held-out rated sentences, per domain.
-ifneq ($(findstring --engine model,$(ARGS)),)
-ifeq ($(findstring --url,$(ARGS)),)
-	$(BIN)/python tools/train_model.py --held-out
-endif
-endif
 
 lint: venv ## Lint, check formatting (ruff) and the import-layer contracts (import-linter)
 	$(BIN)/ruff check src tests tools
@@ -180,7 +174,7 @@ lock: tools ## Regenerate the locks from requirements*.in, pyproject.toml: make 
 	$(TBIN)/uv pip compile $(LOCK_FLAGS) --python-version 3.11 \
 		requirements-pip.in -c requirements-tools.txt -c requirements-dev.txt -o requirements-pip.txt
 
-AUDIT_LOCKS := requirements.txt requirements-dev.txt requirements-tools.txt requirements-pip.txt
+AUDIT_LOCKS := requirements.txt requirements-dev.txt requirements-tools.txt requirements-pip.txt requirements-train.txt
 
 audit: tools ## Audit every locked package (fails if one is vulnerable or could not be looked up)
 	$(TBIN)/python .ci/audit.py $(AUDIT_LOCKS)

@@ -82,7 +82,8 @@ REFUSED = "refused"
 """The answer for a text the language check refused (an ``UnsupportedLanguageError``, or a 422
 ``unsupported_language`` over HTTP)."""
 OVERALL = "overall"
-"""The key of the figures over every file (or ``all`` domains, categories: as the data has it)."""
+"""The key of the figures over every file (the UCI sentences) or category (the challenge set);
+VADER's figures (from ``tools/train_model.py``) call theirs over every domain ``all``."""
 REFERENCE_BAND_ENGINE = "model"
 """The engine whose neutral band labels VADER's sentences for an engine without a band."""
 MAX_FALSE_REFUSALS = 0.005
@@ -359,7 +360,9 @@ def trained_band(engine: str) -> float | None:
     return None
 
 
-def vader_figures(engines: Sequence[str] = ENGINE_NAMES, rows: Any = None) -> dict[str, Any]:
+def vader_figures(
+    engines: Sequence[str] = ENGINE_NAMES, rows: Sequence[Any] | None = None
+) -> dict[str, Any]:
     """Score VADER's held-out test split with each engine in process (``language=None``), by
     ``tools.train_model.held_out_figures``, and count the language check's false refusals.
 
@@ -501,12 +504,12 @@ def score_challenge(
                 "passed": passed[category],
                 "pass_rate": passed[category] / total[category],
             }
-            for category in [*CHALLENGE_CATEGORIES, OVERALL]
+            for category in dict.fromkeys([*CHALLENGE_CATEGORIES, *total])  # overall is last
             if total[category]
         }
         quiet = [a for row, a in zip(rows, got, strict=True) if row.category == "no_opinion"]
         foreign = [a for row, a in zip(rows, got, strict=True) if row.category == "non_english"]
-        figures: dict[str, Any] = {
+        scored: dict[str, Any] = {
             "categories": categories,
             "negation": categories.get("negation", {}).get("pass_rate"),
             "no_opinion_neutral": quiet.count("neutral") / len(quiet) if quiet else None,
@@ -516,15 +519,15 @@ def score_challenge(
             "failures": failures,
             "failed_requests": sum(answer is None for answer in got),
         }
-        figures["targets"] = {
+        scored["targets"] = {
             target.key: {
-                "figure": figures[target.key],
+                "figure": scored[target.key],
                 "minimum": target.minimum,
-                "met": figures[target.key] is not None and figures[target.key] >= target.minimum,
+                "met": scored[target.key] is not None and scored[target.key] >= target.minimum,
             }
             for target in CHALLENGE_TARGETS
         }
-        engine_figures[column] = figures
+        engine_figures[column] = scored
     trained = [c for c in engine_figures if c in ENGINE_NAMES and trained_band(c) is not None]
     best = max(
         trained, key=lambda c: engine_figures[c]["categories"][OVERALL]["passed"], default=None
@@ -606,23 +609,23 @@ def format_uci_table(uci: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def format_refusals(figures: Mapping[str, Any], what: str) -> str:
+def format_refusals(refusals: Mapping[str, Any], what: str) -> str:
     """:func:`false_refusals` as text: the count, the rate against issue 17's limit, and each
     refused text."""
-    rate = figures["rate"]
+    rate = refusals["rate"]
     verdict = "met" if rate <= MAX_FALSE_REFUSALS else "MISSED"
     lines = [
         _paragraph(
             'Language check (language="auto", not applied above): it refuses'
-            f" {figures['refused']} of the {figures['texts']} {what} as not English,"
+            f" {refusals['refused']} of the {refusals['texts']} {what} as not English,"
             f" {100 * rate:.2f} % (target <= {100 * MAX_FALSE_REFUSALS:.1f} %: {verdict})"
-            + (":" if figures["examples"] else ".")
+            + (":" if refusals["examples"] else ".")
         )
     ]
     lines.extend(
         f"  {example['source']:<24}{example['language']} {example['confidence']:.2f}"
         f"  {example['text']}"
-        for example in figures["examples"]
+        for example in refusals["examples"]
     )
     return "\n".join(lines)
 

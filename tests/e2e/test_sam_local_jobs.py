@@ -23,7 +23,8 @@ from urllib.parse import quote_plus, unquote_plus, urlsplit
 
 import pytest
 
-from sentiment_api.analysis import analyse
+from sentiment_api.analysis import AUTO, analyse
+from sentiment_api.errors import UnsupportedLanguageError
 from sentiment_api.evaluate import LabelledSentence, load_labelled_sentences
 from support import (
     DATA,
@@ -43,10 +44,17 @@ OUTPUTS = (".jsonl", ".summary.json")  # output/<name> + these, for input/<name>
 
 @pytest.fixture(scope="module")
 def labelled() -> list[tuple[LabelledSentence, dict[str, Any]]]:
-    """Every sentence of the data set, with what ``analyse()`` says of it in this process."""
+    """Every sentence of the data set, with what ``analyse()`` says of it in this process, the
+    language checked as the deployment does (a refused one: its error line's fields)."""
     sentences = load_labelled_sentences(DATA)
     assert len(sentences) == 3000  # the whole data set: 1,000 sentences from each source
-    return [(sentence, analyse(sentence.text).as_dict()) for sentence in sentences]
+    expected = []
+    for sentence in sentences:
+        try:
+            expected.append((sentence, analyse(sentence.text, language=AUTO).as_dict()))
+        except UnsupportedLanguageError as exc:
+            expected.append((sentence, exc.fields()))
+    return expected
 
 
 def sam_invoke(function, event_path, local_s3):
@@ -131,12 +139,14 @@ def assert_results(raw, labelled, fmt):
 
 def assert_summary(summary, labelled, *, key, body, fmt, text_column="text"):
     """COMPLETED, with counts that are those of ``analyse()`` here and add up."""
-    labels = Counter(expected["sentiment"] for _, expected in labelled)
-    scores = [expected["sentiment_score"] for _, expected in labelled]
+    analysed = [expected for _, expected in labelled if "code" not in expected]
+    labels = Counter(expected["sentiment"] for expected in analysed)
+    scores = [expected["sentiment_score"] for expected in analysed]
+    refused = Counter(expected["code"] for _, expected in labelled if "code" in expected)
     assert summary["status"] == "COMPLETED"
     assert summary["documents"] == len(labelled)
     assert summary["results"] == {label: labels[label] for label in LABELS}
-    assert summary["errors"] == {}
+    assert summary["errors"] == dict(refused) and set(refused) <= {"unsupported_language"}
     assert sum(summary["results"].values()) + sum(summary["errors"].values()) == len(labelled)
     assert summary["mean_score"] == round(sum(scores) / len(scores), 6)
     assert summary["input"] == {
