@@ -11,16 +11,24 @@ containers started here, on 127.0.0.1, with bounded counts and time-outs.
 
 One module per section of what it prints, each on :mod:`.common` alone:
 
-- :mod:`.startup`: init (the handler's import) and the cold first response;
+- :mod:`.image`: the image's size against the same build without the encoder and the
+  language identifier (their packages and artefacts);
+- :mod:`.startup`: init (the handler's import) and the cold first response, ours also with
+  each engine as the deployment's default and with the language check off;
 - :mod:`.latency`: warm latency in process and through the emulator, the worst cases at the
-  cap, and the analysis engines compared in process;
+  cap, the analysis engines compared in process (each length, and batches at the cap), and
+  the language identifier's own cost;
 - :mod:`.files`: batch throughput, and whole files through the CLI and the job handler;
-- :mod:`.memory`: resident memory, and latency at each memory size;
-- :mod:`.cost`: US dollars per million analyses;
+- :mod:`.jobrate`: the job's input rate (bytes/s) per engine on common and costliest lines,
+  in a subprocess on one CPU (the evidence for the job's size guard);
+- :mod:`.memory`: resident memory (per deployment setting, and at its peak through batches
+  at the cap per engine), and latency at each memory size;
+- :mod:`.cost`: US dollars per million analyses, and per engine at the template's MemorySize;
 
 then :mod:`.report` (the tables) and :mod:`.__main__` (the arguments and the order of the
-sections). ``job.py``, ``rss.py`` and ``baselines/`` are not imported here: they run inside the
-containers (this folder is mounted at ``/bench``; ``baselines/`` is a Docker build context).
+sections). ``job.py``, ``rss.py``, ``sizes.py`` and ``baselines/`` are not imported here: they
+run inside the containers (this folder is mounted at ``/bench``; ``baselines/`` is a Docker
+build context).
 
 Usage, from the repository's root: ``python -m tools.bench [--runs N] [--out .bench]
 [--file-lines 100000,1000000] [--file-formats txt,csv] [--files-only]`` (``make bench`` builds

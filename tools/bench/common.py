@@ -22,6 +22,7 @@ from tools.processes import stop as stop
 from tools.processes import wait_for_http as wait_for_http
 
 from sentiment_api.evaluate import load_labelled_sentences
+from sentiment_api.settings import get_settings
 
 from . import FUNCTION_ENV
 
@@ -36,6 +37,14 @@ DATA = ROOT.parent / "shared" / "data" / "sentiment-labelled-sentences"
 """The 3,000 labelled review sentences (as in the tests and ``make evaluate``)."""
 
 HANDLER_MODULES = {"ours": "sentiment_api.handlers.api", "floor": "app", "bare": "app"}
+SETTINGS: dict[str, dict[str, str]] = {
+    "ours_model": {"ENGINE": "model"},
+    "ours_encoder": {"ENGINE": "encoder"},
+    "ours_language_off": {"LANGUAGE_CHECK": "off"},
+}
+"""Ours again with one deployment setting changed (the template's ``Engine`` and
+``LanguageCheck`` parameters): name -> the environment it adds. Plain ``ours`` is the
+template's defaults: ``ENGINE=textblob``, ``LANGUAGE_CHECK=refuse``."""
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 FULL_VCPU_MB = 1769
 """Lambda gives a function one full vCPU at 1,769 MB and CPU in proportion to memory below it
@@ -134,6 +143,44 @@ def real_text_of(length: int, texts: list[str]) -> str:
     return joined[:length]
 
 
+def real_texts_of(length: int, texts: list[str], count: int) -> list[str]:
+    """``count`` different texts of real review sentences, each cut to exactly ``length``
+    characters (no line breaks): consecutive runs of ``texts``, each starting where the one
+    before it ended."""
+    found, start = [], 0
+    for _ in range(count):
+        joined, used = "", 0
+        while len(joined) < length:
+            joined += texts[(start + used) % len(texts)] + " "
+            used += 1
+        found.append(joined[:length].replace("\n", " "))
+        start += used
+    return found
+
+
+def batch_cases(texts: list[str], engine: str) -> dict[str, Event]:
+    """``POST /analyse/batch`` at the caps (the deployment's batch size, each text at its
+    length cap) naming ``engine``: real review text (a different text each), alone and with
+    ``sentences`` and ``explain``, and the worst case of the lexicon engines, ``'('`` repeated
+    with both options (for the encoder, the most tokens a text can have, one per character)."""
+    settings = get_settings()
+    size, cap = settings.max_batch_size, settings.max_text_length
+    real = real_texts_of(cap, texts, size)
+    everything: dict[str, Any] = {"sentences": True, "explain": True}
+    batch = f"batch of {size} x {cap:,}"
+    return {
+        f"{batch} real review text": analyse_event(
+            None, "/analyse/batch", texts=real, engine=engine
+        ),
+        f"{batch} real review text, sentences + explain": analyse_event(
+            None, "/analyse/batch", texts=real, engine=engine, **everything
+        ),
+        f"{batch} x '(', sentences + explain": analyse_event(
+            None, "/analyse/batch", texts=["(" * cap] * size, engine=engine, **everything
+        ),
+    }
+
+
 # ---- processes and ports --------------------------------------------------------------------
 
 
@@ -213,18 +260,38 @@ work run at full speed even at a small share; a 20 ms period makes a share act a
 (and 20 ms is the shortest for which 128 MB's share is above Docker's 1 ms minimum quota)."""
 
 
+@dataclass(frozen=True)
+class Variant:
+    """One function under test: its image, its handler module and what its environment adds."""
+
+    image: str
+    module: str
+    env: dict[str, str]
+
+
+def variants(images: dict[str, str]) -> dict[str, Variant]:
+    """Every image of :func:`build_baselines` by name, then ours once more per :data:`SETTINGS`."""
+    found = {name: Variant(image, HANDLER_MODULES[name], {}) for name, image in images.items()}
+    for name, env in SETTINGS.items():
+        found[name] = Variant(images["ours"], HANDLER_MODULES["ours"], env)
+    return found
+
+
 def run_flags(
-    cpus: float = 1.0, memory_mb: int | None = None, tmp_mb: int | None = None
+    cpus: float = 1.0,
+    memory_mb: int | None = None,
+    tmp_mb: int | None = None,
+    env: dict[str, str] | None = None,
 ) -> list[str]:
     """How Lambda runs a function: read-only root, /tmp as tmpfs (of ``tmp_mb``, its
-    EphemeralStorage, if given), a CPU share, its env."""
+    EphemeralStorage, if given), a CPU share, its env (with ``env`` added)."""
     quota = round(cpus * CPU_PERIOD_US)
     tmp = "/tmp" if tmp_mb is None else f"/tmp:size={tmp_mb}m"
     flags = ["--rm", "--read-only", "--tmpfs", tmp,
              f"--cpu-period={CPU_PERIOD_US}", f"--cpu-quota={quota}"]  # fmt: skip
     if memory_mb is not None:
         flags += [f"--memory={memory_mb}m", f"--memory-swap={memory_mb}m"]
-    for name, value in FUNCTION_ENV.items():
+    for name, value in {**FUNCTION_ENV, **(env or {})}.items():
         flags += ["-e", f"{name}={value}"]
     return flags
 
@@ -232,12 +299,19 @@ def run_flags(
 class Function:
     """A function image running under the Runtime Interface Emulator on a loopback port."""
 
-    def __init__(self, image: str, cpus: float = 1.0, memory_mb: int | None = None) -> None:
+    def __init__(
+        self,
+        image: str,
+        cpus: float = 1.0,
+        memory_mb: int | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.started = time.perf_counter()
         self.container = docker(
-            "run", "-d", *run_flags(cpus, memory_mb), "-p", f"127.0.0.1:{self.port}:8080", image
-        ).strip()
+            "run", "-d", *run_flags(cpus, memory_mb, env=env),
+            "-p", f"127.0.0.1:{self.port}:8080", image,
+        ).strip()  # fmt: skip
         self.connection: http.client.HTTPConnection | None = None
 
     def invoke(self, event: Event, deadline_s: float = 60) -> tuple[Event, float]:
@@ -281,10 +355,15 @@ def running(image: str, cpus: float = 1.0, memory_mb: int | None = None) -> Iter
 
 
 def cold_first_response_ms(
-    image: str, event: Event, cpus: float = 1.0, memory_mb: int | None = None
+    image: str,
+    event: Event,
+    cpus: float = 1.0,
+    memory_mb: int | None = None,
+    env: dict[str, str] | None = None,
 ) -> float:
-    """Milliseconds from ``docker run`` of ``image`` to the first 200 answer of an invoke."""
-    function = Function(image, cpus, memory_mb)
+    """Milliseconds from ``docker run`` of ``image`` (``env`` added to its environment) to the
+    first 200 answer of an invoke."""
+    function = Function(image, cpus, memory_mb, env)
     try:
         response, _ = function.invoke(event)
         elapsed = (time.perf_counter() - function.started) * 1000

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TypedDict
 from .common import FULL_VCPU_MB
 
 if TYPE_CHECKING:
-    from .latency import WarmInProcess
+    from .latency import EngineWarm, WarmInProcess
 
 # Published on-demand prices, US East (N. Virginia), x86, as of 2026-11; sources in the README.
 LAMBDA_PER_GB_SECOND = 0.0000166667
@@ -36,6 +36,29 @@ class Cost(TypedDict):
     per_text_length: dict[str, CostFigures]
 
 
+class EngineCost(TypedDict):
+    memory_mb: int
+    """The template's MemorySize of the API function."""
+    by_engine: dict[str, dict[str, CostFigures]]
+    """By engine, then by text length."""
+
+
+def figures_for(handler_us: float, length: str, memory_mb: int) -> CostFigures:
+    """US dollars per million analyses of ``length`` characters whose handler takes
+    ``handler_us`` at one full vCPU, at ``memory_mb`` (see :func:`cost_per_million`)."""
+    stretch = max(1.0, FULL_VCPU_MB / memory_mb)
+    billed_ms = max(1, math.ceil(handler_us / 1000 * stretch))
+    compute = 1e6 * billed_ms / 1000 * memory_mb / 1024 * LAMBDA_PER_GB_SECOND
+    lambda_total = compute + LAMBDA_PER_MILLION_REQUESTS
+    return {
+        "billed_ms": billed_ms,
+        "lambda": lambda_total,
+        "lambda_plus_rest_api": lambda_total + REST_API_PER_MILLION,
+        "lambda_plus_http_api": lambda_total + HTTP_API_PER_MILLION,
+        "comprehend": 1e6 * max(3, math.ceil(int(length) / 100)) * COMPREHEND_PER_UNIT,
+    }
+
+
 def cost_per_million(warm: dict[str, WarmInProcess], memory_mb: int) -> Cost:
     """US dollars per million analyses, from measured handler time and the published prices.
 
@@ -44,17 +67,24 @@ def cost_per_million(warm: dict[str, WarmInProcess], memory_mb: int) -> Cost:
     billing step. API Gateway bills per request; Comprehend per 100-character unit with a
     minimum of 3 units per request.
     """
-    figures: dict[str, CostFigures] = {}
-    stretch = max(1.0, FULL_VCPU_MB / memory_mb)
-    for length, measured in warm.items():
-        billed_ms = max(1, math.ceil(measured["handler_us"]["median"] / 1000 * stretch))
-        compute = 1e6 * billed_ms / 1000 * memory_mb / 1024 * LAMBDA_PER_GB_SECOND
-        lambda_total = compute + LAMBDA_PER_MILLION_REQUESTS
-        figures[length] = {
-            "billed_ms": billed_ms,
-            "lambda": lambda_total,
-            "lambda_plus_rest_api": lambda_total + REST_API_PER_MILLION,
-            "lambda_plus_http_api": lambda_total + HTTP_API_PER_MILLION,
-            "comprehend": 1e6 * max(3, math.ceil(int(length) / 100)) * COMPREHEND_PER_UNIT,
-        }
+    figures = {
+        length: figures_for(measured["handler_us"]["median"], length, memory_mb)
+        for length, measured in warm.items()
+    }
     return {"memory_mb": memory_mb, "per_text_length": figures}
+
+
+def cost_by_engine(warm: dict[str, dict[str, EngineWarm]], memory_mb: int) -> EngineCost:
+    """:func:`cost_per_million` for each engine, from its handler's median time in process
+    (``POST /analyse`` naming it), at ``memory_mb`` (the template's MemorySize)."""
+    engines = next(iter(warm.values()))
+    return {
+        "memory_mb": memory_mb,
+        "by_engine": {
+            engine: {
+                length: figures_for(by_engine[engine]["handler_us"]["median"], length, memory_mb)
+                for length, by_engine in warm.items()
+            }
+            for engine in engines
+        },
+    }

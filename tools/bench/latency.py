@@ -1,17 +1,20 @@
 """Warm latency: in process (the handler and ``analyse()`` alone) and round trips through the
-emulator; the worst cases at the cap; and the analysis engines compared in process."""
+emulator; the worst cases at the cap; the analysis engines compared in process (each text
+length, and batches at the cap); and the language identifier's own cost per text."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import time
 from collections.abc import Callable
 from typing import Any, TypedDict
 
+from sentiment_api import language
 from sentiment_api.analysis import analyse
-from sentiment_api.engines import ENGINE_NAMES
+from sentiment_api.engines import ENGINE_NAMES, get_engine
 from sentiment_api.handlers import api
 
 from .common import (
@@ -19,6 +22,7 @@ from .common import (
     FakeLambdaContext,
     Summary,
     analyse_event,
+    batch_cases,
     real_text_of,
     rotations,
     running,
@@ -42,11 +46,20 @@ class EngineWarm(TypedDict):
     handler_us: Summary
 
 
+class EncoderInput(TypedDict):
+    tokens: int
+    windows: int
+
+
 class Engines(TypedDict):
     warm_in_process: dict[str, dict[str, EngineWarm]]
     """By text length, then by engine."""
+    encoder_input: dict[str, EncoderInput]
+    """By text length: the word-piece tokens of the encoder's text, and its windows."""
     worst_case_ms: dict[str, Summary]
     """The worst cases with :data:`WORST_CASE_ENGINE`."""
+    batch_at_cap_ms: dict[str, dict[str, Summary]]
+    """By engine, then by case: :func:`measure_batches_at_cap`."""
 
 
 def timed_calls(call: Callable[[], object], count: int) -> list[float]:
@@ -145,7 +158,9 @@ def measure_engines_warm(texts: list[str], rounds: int) -> dict[str, dict[str, E
             calls: dict[str, Callable[[], object]] = {}
             for engine in ENGINE_NAMES:
                 event = analyse_event(text, engine=engine)
-                assert api.lambda_handler(event, context)["statusCode"] == 200
+                answer = api.lambda_handler(event, context)
+                assert answer["statusCode"] == 200, answer
+                assert json.loads(answer["body"])["engine"] == engine, answer
                 calls[f"{engine} analyse"] = functools.partial(analyse, text, engine=engine)
                 calls[f"{engine} handler"] = functools.partial(api.lambda_handler, event, context)
             samples: dict[str, list[float]] = {name: [] for name in calls}
@@ -159,4 +174,57 @@ def measure_engines_warm(texts: list[str], rounds: int) -> dict[str, dict[str, E
                 }
                 for engine in ENGINE_NAMES
             }
+    return figures
+
+
+def encoder_input(texts: list[str]) -> dict[str, EncoderInput]:
+    """The encoder's word-piece tokens and windows (of at most 254 tokens each) of the texts of
+    :func:`measure_engines_warm`: a text of 5,000 characters is several windows."""
+    from sentiment_api.engines.encoder import EncoderEngine, _windows
+
+    engine = get_engine("encoder")
+    assert isinstance(engine, EncoderEngine)
+    figures: dict[str, EncoderInput] = {}
+    for length in TEXT_LENGTHS:
+        text = real_text_of(length, texts)
+        (encoding,) = engine.model.encode([text])
+        figures[str(length)] = {
+            "tokens": len(encoding.ids),
+            "windows": len(_windows(text, encoding)),
+        }
+    return figures
+
+
+def measure_language(texts: list[str], rounds: int) -> dict[str, Summary]:
+    """µs per :func:`sentiment_api.language.identify` call (the identifier alone, its model
+    loaded), at 50, 500 and 5,000 characters of review text, alternating blocks of 100."""
+    language.identifier()
+    calls = {
+        str(length): functools.partial(language.identify, real_text_of(length, texts))
+        for length in TEXT_LENGTHS
+    }
+    samples: dict[str, list[float]] = {length: [] for length in calls}
+    for length in rotations(list(calls), rounds):
+        samples[length] += timed_calls(calls[length], 100)
+    return {length: summary(values) for length, values in samples.items()}
+
+
+def measure_batches_at_cap(texts: list[str], repeats: int) -> dict[str, dict[str, Summary]]:
+    """Milliseconds for the handler to answer each of :func:`.common.batch_cases`, for every engine,
+    in process (one run of each case first, checked and not counted)."""
+    context = FakeLambdaContext()
+    figures: dict[str, dict[str, Summary]] = {}
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        for engine in ENGINE_NAMES:
+            figures[engine] = {}
+            for name, event in batch_cases(texts, engine).items():
+                answer = api.lambda_handler(event, context)
+                assert answer["statusCode"] == 200, answer["body"][:300]
+                body = json.loads(answer["body"])
+                assert not body["errors"], body["errors"][:3]
+                assert {result["engine"] for result in body["results"]} == {engine}
+                samples = timed_calls(
+                    functools.partial(api.lambda_handler, event, context), repeats
+                )
+                figures[engine][name] = summary([sample / 1000 for sample in samples])
     return figures

@@ -1,5 +1,6 @@
-"""Memory: the function process's resident memory after many warm invocations, and latency at
-each memory size Lambda offers (with the CPU share it gives each)."""
+"""Memory: the function process's resident memory after many warm invocations (ours with each
+deployment setting of :data:`.common.SETTINGS` too), its peak through batches at the cap with
+each engine, and latency at each memory size Lambda offers (with the CPU share it gives each)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,24 @@ import subprocess
 from pathlib import Path
 from typing import Literal, TypedDict
 
+from sentiment_api.engines import ENGINE_NAMES
+
 from .common import (
     BENCH,
     FULL_VCPU_MB,
     HANDLER_MODULES,
+    Event,
     Summary,
+    Variant,
     analyse_event,
+    batch_cases,
     cold_first_response_ms,
     load_event,
     rotations,
     run_flags,
     running,
     summary,
+    variants,
 )
 
 MEMORY_SIZES_MB = (128, 256, 512, 768, 1024, 1536, FULL_VCPU_MB)
@@ -28,6 +35,8 @@ MEMORY_SIZES_MB = (128, 256, 512, 768, 1024, 1536, FULL_VCPU_MB)
 Rss = dict[str, dict[str, int]]
 """What ``rss.py`` prints: ``rss_kib`` and ``peak_kib`` after the import, 100 and 10,000
 invocations."""
+RSS_VARIANTS = ("ours", "ours_model", "ours_encoder", "ours_language_off", "bare")
+"""Whose resident memory is measured over 10,000 invocations (:func:`.common.variants`)."""
 
 
 class SizeFigures(TypedDict):
@@ -41,8 +50,27 @@ class MemorySizes(TypedDict):
     smallest_within_20pct_warm_and_cold_mb: int
 
 
+def run_rss(
+    variant: Variant, events: list[Event], work: Path, counts: list[int] | None = None
+) -> Rss:
+    """``rss.py`` in ``variant``'s image, on ``events`` (in turn) up to each of ``counts``."""
+    given: dict[str, object] = {"events": events}
+    if counts is not None:
+        given["counts"] = counts
+    (work / "rss-input.json").write_text(json.dumps(given))
+    result = subprocess.run(
+        ["docker", "run", *run_flags(env=variant.env), "-w", "/var/task", "--entrypoint",
+         "python3", "-v", f"{BENCH}:/bench:ro", "-v", f"{work}:/input:ro",
+         variant.image, "/bench/rss.py", variant.module, "/input/rss-input.json"],
+        capture_output=True, text=True, check=True, timeout=900,
+    )  # fmt: skip
+    figures: Rss = json.loads(result.stderr.strip().splitlines()[-1])
+    return figures
+
+
 def measure_rss(images: dict[str, str], texts: list[str], work: Path) -> dict[str, Rss]:
-    """Resident memory of the function process after 100 and 10,000 warm invocations."""
+    """Resident memory of the function process after 100 and 10,000 warm invocations: ours
+    with each deployment setting (``ours_encoder``: the encoder answers 7 in 10), and bare."""
     template = load_event("analyse_positive.json")
     analyses = [{**template, "body": json.dumps({"text": text})} for text in texts]
     # Ours also answers a health check, a rejected request and an analysis by the model engine
@@ -55,16 +83,22 @@ def measure_rss(images: dict[str, str], texts: list[str], work: Path) -> dict[st
         event
         for i, event in enumerate(analyses)
     ]  # fmt: skip
+    cases = variants(images)
+    return {
+        name: run_rss(cases[name], analyses if name == "bare" else mixed, work)
+        for name in RSS_VARIANTS
+    }
+
+
+def measure_batch_peak_rss(image: str, texts: list[str], work: Path) -> dict[str, Rss]:
+    """Resident memory of ours, with each engine as the deployment's default, after its import
+    and at its peak after one of each batch of :func:`.common.batch_cases` naming that engine
+    (``after_import`` and ``after_<cases>``: VmHWM is the peak of the whole process)."""
     figures: dict[str, Rss] = {}
-    for name, events in (("ours", mixed), ("bare", analyses)):
-        (work / "rss-input.json").write_text(json.dumps({"events": events}))
-        result = subprocess.run(
-            ["docker", "run", *run_flags(), "-w", "/var/task", "--entrypoint", "python3",
-             "-v", f"{BENCH}:/bench:ro", "-v", f"{work}:/input:ro",
-             images[name], "/bench/rss.py", HANDLER_MODULES[name], "/input/rss-input.json"],
-            capture_output=True, text=True, check=True, timeout=600,
-        )  # fmt: skip
-        figures[name] = json.loads(result.stderr.strip().splitlines()[-1])
+    for engine in ENGINE_NAMES:
+        events = list(batch_cases(texts, engine).values())
+        variant = Variant(image, HANDLER_MODULES["ours"], {"ENGINE": engine})
+        figures[engine] = run_rss(variant, events, work, [len(events)])
     return figures
 
 

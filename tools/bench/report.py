@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Required, TypedDict
+from typing import Literal, Required, TypedDict
 
 from sentiment_api.engines import ENGINE_NAMES
 
-from .common import FULL_VCPU_MB, Summary
-from .cost import Cost
+from .common import FULL_VCPU_MB, SETTINGS, Summary
+from .cost import Cost, CostFigures, EngineCost
 from .files import Files, PathRun, Rate
+from .image import ImageSizes
+from .jobrate import JobRates
 from .latency import WORST_CASE_ENGINE, Engines, WarmInProcess
 from .memory import MemorySizes, Rss
 
@@ -21,16 +23,26 @@ class Results(TypedDict, total=False):
     python: Required[str]
     runs: Required[int]
     init_ms: dict[str, Summary]
+    """ours, bare, floor, and ours with each of :data:`.common.SETTINGS`."""
     cold_first_response_ms: dict[str, Summary]
+    """As ``init_ms``, and ``ours_router``."""
     warm_in_process: dict[str, WarmInProcess]
     warm_http_ms: dict[str, Summary]
     worst_case_ms: dict[str, Summary]
     engines: Engines
+    language_identifier_us: dict[str, Summary]
+    """By text length."""
     throughput: dict[str, Rate]
     files: Files
+    job_input_rates: JobRates
     rss_kib: dict[str, Rss]
+    """ours, each of :data:`.common.SETTINGS`, bare."""
+    batch_peak_rss_kib: dict[str, Rss]
+    """By engine (the deployment's default)."""
     memory_sizes: MemorySizes
     cost_per_million_usd: Cost
+    cost_per_million_by_engine_usd: EngineCost
+    image_sizes: ImageSizes
 
 
 def row(*cells: object) -> str:
@@ -50,20 +62,184 @@ def p50_p99(s: Summary, unit: str, digits: int) -> str:
     return f"{s['median']:.{digits}f} / {s['p99']:.{digits}f} {unit}"
 
 
-def engines_table(engines: Engines) -> list[str]:
-    """The engines compared: warm p50 in process, and the worst cases with one engine."""
-    lines = header(
-        "warm p50 by engine, in process",
-        *(f"analyse() {e}" for e in ENGINE_NAMES),
-        *(f"handler {e}" for e in ENGINE_NAMES),
+def mib(kib: int) -> str:
+    return f"{kib / 1024:.1f} MiB"
+
+
+def mb(size: int) -> str:
+    return f"{size / 1e6:,.1f} MB"
+
+
+def rss_growth(rss: Rss) -> str:
+    return f"{mib(rss['after_100']['rss_kib'])[:-4]} → {mib(rss['after_10000']['rss_kib'])}"
+
+
+SETTING_LABELS = {
+    "ours": "ENGINE=textblob (ours)",
+    **{name: " ".join(f"{k}={v}" for k, v in env.items()) for name, env in SETTINGS.items()},
+}
+"""Column headings of ours under each deployment setting."""
+
+
+def settings_table(results: Results) -> list[str]:
+    """Ours under each deployment setting side by side: init, cold first response, RSS; and
+    the language identifier's share of init."""
+    names = [name for name in SETTING_LABELS if name in results["init_ms"]]
+    init, cold, rss = (
+        results["init_ms"],
+        results["cold_first_response_ms"],
+        results["rss_kib"],
     )
-    for length, figures in engines["warm_in_process"].items():
-        cells = [f"{figures[e]['analyse_us']['median']:.0f} µs" for e in ENGINE_NAMES]
-        cells += [f"{figures[e]['handler_us']['median']:.0f} µs" for e in ENGINE_NAMES]
-        lines.append(row(f"{int(length):,} characters", *cells))
+    lines = header("ours, by deployment setting", *(SETTING_LABELS[n] for n in names))
+    lines.append(row("init: import of the handler module", *(ms(init[n]) for n in names)))
+    lines.append(row("cold first response (docker run → first 200)", *(ms(cold[n]) for n in names)))
+    lines.append(
+        row(
+            "RSS after 100 → 10,000 invocations",
+            *(rss_growth(rss[n]) if n in rss else "" for n in names),
+        )
+    )
+    if "ours_language_off" in init:
+        share = init["ours"]["median"] - init["ours_language_off"]["median"]
+        lines += [
+            "",
+            f"The language identifier's share of init (LANGUAGE_CHECK=refuse, the default, less "
+            f"off; medians): {share:.0f} ms.",
+        ]
+    return lines
+
+
+def engines_table(engines: Engines) -> list[str]:
+    """The engines compared: warm p50 and p99 in process, the worst cases with one engine, and
+    batches at the cap with each."""
+    lines: list[str] = []
+    stats: tuple[tuple[Literal["median", "p99"], str], ...] = (("median", "p50"), ("p99", "p99"))
+    for stat, label in stats:
+        lines += header(
+            f"warm {label} by engine, in process",
+            *(f"analyse() {e}" for e in ENGINE_NAMES),
+            *(f"handler {e}" for e in ENGINE_NAMES),
+        )
+        for length, figures in engines["warm_in_process"].items():
+            cells = [f"{figures[e]['analyse_us'][stat]:.0f} µs" for e in ENGINE_NAMES]
+            cells += [f"{figures[e]['handler_us'][stat]:.0f} µs" for e in ENGINE_NAMES]
+            lines.append(row(f"{int(length):,} characters", *cells))
+    if engines.get("encoder_input"):
+        windows = "; ".join(
+            f"{int(length):,} characters: {got['tokens']:,} tokens, {got['windows']} "
+            f"window{'s' if got['windows'] != 1 else ''}"
+            for length, got in engines["encoder_input"].items()
+        )
+        lines += ["", f"The encoder's input (word-piece tokens, windows of ≤ 254): {windows}."]
     lines += header(f"worst case at the cap, engine {WORST_CASE_ENGINE}", "median", "max")
     for name, worst in engines["worst_case_ms"].items():
         lines.append(row(name, f"{worst['median']:.1f} ms", f"{worst['max']:.1f} ms"))
+    batches = engines["batch_at_cap_ms"]
+    lines += header(
+        "batch at the cap, by engine (handler, in process), median / max",
+        *batches,
+    )
+    for case in next(iter(batches.values())):
+        lines.append(
+            row(
+                case,
+                *(
+                    f"{by[case]['median']:,.1f} / {by[case]['max']:,.1f} ms"
+                    for by in batches.values()
+                ),
+            )
+        )
+    return lines
+
+
+def language_table(figures: dict[str, Summary]) -> list[str]:
+    """The language identifier's own cost per text."""
+    lines = header("language identifier, identify() in process", "p50 / p99")
+    for length, got in figures.items():
+        lines.append(row(f"{int(length):,} characters", p50_p99(got, "µs", 0)))
+    return lines
+
+
+def job_rates_table(rates: JobRates) -> list[str]:
+    """Job input rates by case and engine, and each engine's worst."""
+    engines = list(rates["worst_bytes_per_s"])
+    lines = header(f"job input rate, analyse_stream in process ({rates['cpu']}), bytes/s", *engines)
+    for case, by_engine in rates["rates"].items():
+        cells = []
+        for engine in engines:
+            got = by_engine[engine]
+            note = f" ({got['errors']} errors)" if got["errors"] else ""
+            cells.append(f"{got['bytes_per_s']:,.0f}{note}")
+        lines.append(row(f"{case}, {rates['case_bytes'][case]:,} B", *cells))
+    lines.append(
+        row(
+            "**worst case**",
+            *(f"**{rates['worst_bytes_per_s'][e]:,.0f}**" for e in engines),
+        )
+    )
+    lines += [
+        "",
+        f"MIN_BYTES_PER_S today (jobs/settings.py): {rates['min_bytes_per_s_today']:,}; "
+        "each engine's worst case against it: "
+        + ", ".join(
+            f"{e} {rates['worst_bytes_per_s'][e] / rates['min_bytes_per_s_today']:.3g}x"
+            for e in engines
+        )
+        + ".",
+    ]
+    return lines
+
+
+def image_table(sizes: ImageSizes) -> list[str]:
+    """The image against the same build without the encoder's and the identifier's share."""
+    lines = header(f"image size (docker image inspect), on {sizes['base_image']}", "size")
+    lines += [
+        row(f"ours as sam build made it ({sizes['image']})", mb(sizes["image_bytes"])),
+        row("ours built here from src/Dockerfile", mb(sizes["with_bytes"])),
+        row(
+            "the same build without " + ", ".join(sizes["removed_packages"]) + " and the "
+            "encoder's artefacts",
+            mb(sizes["without_bytes"]),
+        ),
+        row("**growth** (the two builds here)", f"**{mb(sizes['growth_bytes'])}**"),
+    ]
+    lines += header("installed in ours (files and byte-code, apparent size)", "bytes")
+    installed = sizes["installed_bytes"]
+    parts = {name: size for name, size in installed.items() if name != "/var/task"}
+    for name, size in sorted(parts.items(), key=lambda item: -item[1]):
+        lines.append(row(name, mb(size)))
+    lines.append(row("sum of the above", mb(sum(parts.values()))))
+    lines.append(row("/var/task in all", mb(installed["/var/task"])))
+    return lines
+
+
+def batch_rss_table(figures: dict[str, Rss]) -> list[str]:
+    """Peak RSS through batches at the cap, each engine the deployment's default."""
+    lines = header(
+        "RSS in the image, ENGINE=<engine>: after import → peak through the batches at the cap",
+        *figures,
+    )
+    cells = []
+    for rss in figures.values():
+        last = [key for key in rss if key != "after_import"][-1]
+        cells.append(f"{mib(rss['after_import']['rss_kib'])[:-4]} → {mib(rss[last]['peak_kib'])}")
+    lines.append(row("one of each batch case above", *cells))
+    return lines
+
+
+def cost_table(title: str, per_length: dict[str, CostFigures]) -> list[str]:
+    lines = header(title, "billed", "Lambda", "+ REST API", "+ HTTP API", "Comprehend")
+    for length, c in per_length.items():
+        lines.append(
+            row(
+                f"{int(length):,} characters",
+                f"{c['billed_ms']} ms",
+                f"{c['lambda']:.2f}",
+                f"{c['lambda_plus_rest_api']:.2f}",
+                f"{c['lambda_plus_http_api']:.2f}",
+                f"{c['comprehend']:,.0f}",
+            )
+        )
     return lines
 
 
@@ -141,6 +317,7 @@ def table(results: Results) -> str:
             "",
         ),
     ]
+    lines += settings_table(results)
     lines += header("warm, in process", "analyse() p50 / p99", "handler p50 / p99", "overhead p50")
     for length, w in results["warm_in_process"].items():
         lines.append(
@@ -156,12 +333,18 @@ def table(results: Results) -> str:
         lines.append(row(name, f"{worst['median']:.1f} ms", f"{worst['max']:.1f} ms"))
     if "engines" in results:
         lines += engines_table(results["engines"])
+    if "language_identifier_us" in results:
+        lines += language_table(results["language_identifier_us"])
     lines += header("throughput", "documents/s")
     for name, rate in results["throughput"].items():
         label = f"{name} ({rate['lines']:,} lines, .{rate['format']})" if "lines" in rate else name
         lines.append(row(label, rate.get("skipped") or f"{rate['documents_per_s']:.0f}"))
     if "files" in results:
         lines += files_table(results["files"])
+    if "job_input_rates" in results:
+        lines += job_rates_table(results["job_input_rates"])
+    if "batch_peak_rss_kib" in results:
+        lines += batch_rss_table(results["batch_peak_rss_kib"])
     sizes = results["memory_sizes"]
     lines += header(
         "MemorySize (vCPU share), 5,000 characters of review text",
@@ -179,23 +362,27 @@ def table(results: Results) -> str:
         f"- warm p99 and cold first response: {sizes['smallest_within_20pct_warm_and_cold_mb']} MB",
     ]
     cost = results["cost_per_million_usd"]
-    lines += header(
-        f"US$ per million ({cost['memory_mb']} MB)",
-        "billed",
-        "Lambda",
-        "+ REST API",
-        "+ HTTP API",
-        "Comprehend",
-    )
-    for length, c in cost["per_text_length"].items():
-        lines.append(
-            row(
-                f"{int(length):,} characters",
-                f"{c['billed_ms']} ms",
-                f"{c['lambda']:.2f}",
-                f"{c['lambda_plus_rest_api']:.2f}",
-                f"{c['lambda_plus_http_api']:.2f}",
-                f"{c['comprehend']:,.0f}",
-            )
+    lines += cost_table(f"US$ per million ({cost['memory_mb']} MB)", cost["per_text_length"])
+    if "cost_per_million_by_engine_usd" in results:
+        by_engine = results["cost_per_million_by_engine_usd"]
+        lines += header(
+            f"US$ per million by engine ({by_engine['memory_mb']} MB, the template's MemorySize)",
+            "billed",
+            "Lambda",
+            "+ REST API",
+            "+ HTTP API",
         )
+        for engine, per_length in by_engine["by_engine"].items():
+            for length, c in per_length.items():
+                lines.append(
+                    row(
+                        f"{engine}, {int(length):,} characters",
+                        f"{c['billed_ms']} ms",
+                        f"{c['lambda']:.2f}",
+                        f"{c['lambda_plus_rest_api']:.2f}",
+                        f"{c['lambda_plus_http_api']:.2f}",
+                    )
+                )
+    if "image_sizes" in results:
+        lines += image_table(results["image_sizes"])
     return "\n".join(lines)

@@ -1,8 +1,10 @@
 """Run inside a function image by the benchmark: peak and current RSS of the function process
-after 100 and after 10,000 warm invocations, as one JSON line on stderr.
+after 100 and after 10,000 warm invocations (or the counts the input names), as one JSON line
+on stderr.
 
 Usage: python3 rss.py <handler module> <input.json>
-where input.json is {"events": [API Gateway proxy events]}, used in turn.
+where input.json is {"events": [API Gateway proxy events], "counts": [n, ...]}, the events
+used in turn, "counts" optional (default [100, 10000]).
 """
 
 import contextlib
@@ -46,7 +48,7 @@ def main() -> None:
     }
     done = 0
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):  # EMF metric lines
-        for target in (100, 10_000):
+        for target in given.get("counts", (100, 10_000)):
             while done < target:
                 response = handler(events[done % len(events)], Context())
                 assert response["statusCode"] < 500, response

@@ -68,7 +68,7 @@ def run_job(
         size, etag: from the S3 event; they describe the input in the summary of a file
             rejected before it is read; once it is read, the object's own values replace them.
         seconds_left: the invocation's remaining time, in seconds: a file too large for it at
-            :data:`.settings.MIN_BYTES_PER_S` (less the stop margin,
+            the engine's :data:`.settings.MIN_BYTES_PER_S` (less the stop margin,
             :func:`.settings.stop_margin_s`) is rejected (``file_too_large``), and a job that
             runs out of it stops (``timed_out``); both end ``FAILED`` without a retry, which
             would fail the same way.
@@ -127,7 +127,7 @@ def run_job(
         options = _options(job, defaults)
         body, length, object_etag = store.open_input(key)
         described = {"key": key, "size": length, "etag": object_etag}
-        _check_size(length, deadline - time.monotonic())
+        _check_size(length, deadline - time.monotonic(), options)
         record("IN_PROGRESS")
 
         def check_deadline(_: int) -> None:
@@ -191,9 +191,10 @@ def _earlier_run(
     return None
 
 
-def _check_size(size: int, seconds: float) -> None:
-    """Raise ``file_too_large`` for a file the job cannot read in ``seconds``."""
-    limit = readable_bytes(seconds)
+def _check_size(size: int, seconds: float, options: JobOptions) -> None:
+    """Raise ``file_too_large`` for a file the job cannot read in ``seconds`` with its engine
+    and ``explain`` option."""
+    limit = readable_bytes(seconds, options.engine, options.explain)
     if size > limit:
         raise FileTooLargeError(
             f"The file is {size} bytes; one job reads at most {limit} bytes before the "

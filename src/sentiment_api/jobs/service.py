@@ -39,6 +39,7 @@ from sentiment_api.jobs import storage
 from sentiment_api.jobs.formats import CONTENT_TYPES, file_format
 from sentiment_api.jobs.settings import MAX_EVENT_AGE_S, MIN_BYTES_PER_S, JobSettings
 from sentiment_api.jobs.timestamps import epoch_seconds, iso_utc
+from sentiment_api.settings import get_settings
 
 UPLOAD_EXPIRY_S = 900
 """How long the upload URL works: 15 minutes."""
@@ -89,7 +90,8 @@ def create_job(
         ApiKeyRequiredError: ``settings.auth_required`` and no ``api_key_id``.
         InvalidFilenameError: a path, a hidden name, not .txt/.csv/.jsonl, or ``text_column``
             for a file that is not a .csv.
-        UploadTooLargeError: ``size`` is over ``settings.max_file_bytes``: the upload cap
+        UploadTooLargeError: ``size`` is over ``settings.max_file_bytes`` for the job's engine
+            (its own, else the deployment's) and ``explain``: the upload cap
             (``MAX_UPLOAD_BYTES``) or what one job reads before its timeout, whichever is
             smaller; the message names which.
         TooManyJobsError: the owner has ``settings.max_jobs_per_key`` jobs in flight already
@@ -100,8 +102,11 @@ def create_job(
     fmt = _format_of(filename)
     if options.get("text_column") is not None and fmt != "csv":
         raise InvalidFilenameError("text_column applies to .csv files only")
-    if size > settings.max_file_bytes:
-        raise UploadTooLargeError(size, settings.max_file_bytes, _size_cap_source(settings))
+    engine = options.get("engine") or get_settings().engine
+    explain = bool(options.get("explain"))
+    limit = settings.max_file_bytes(engine, explain)
+    if size > limit:
+        raise UploadTooLargeError(size, limit, _size_cap_source(settings, engine, explain))
     now = time.time()
     job_id = storage.new_job_id()
     _take_a_slot(store, settings, api_key_id, job_id, now)
@@ -272,11 +277,13 @@ def _before_the_run(
     }
 
 
-def _size_cap_source(settings: JobSettings) -> str:
-    if settings.max_job_bytes < settings.max_upload_bytes:
+def _size_cap_source(settings: JobSettings, engine: str, explain: bool) -> str:
+    if settings.max_job_bytes(engine, explain) < settings.max_upload_bytes:
+        options = " with explain" if explain else ""
         return (
             f"the most one job reads in the job function's {settings.job_timeout_s} s timeout, "
-            f"at {MIN_BYTES_PER_S} bytes/s"
+            f"at {MIN_BYTES_PER_S[engine, explain]} bytes/s, the {engine} engine's worst "
+            f"case{options}"
         )
     return "MAX_UPLOAD_BYTES, the deployment's upload cap"
 

@@ -15,13 +15,22 @@ DEFAULT_MAX_JOBS_PER_KEY = 2
 job function's default reserved concurrency (5, ``JobConcurrency``), so that one key never
 holds every slot and the others' jobs wait behind its queue."""
 
-MIN_BYTES_PER_S = 200_000
-"""The input rate a job can count on, in bytes per second: the worst case, not the average.
-Measured by running :func:`~sentiment_api.jobs.files.analyse_stream` in process on the slowest text
-found (lines of 5,000 code points of ``":)! "``, ``sentences`` and ``explain`` on) and on the
-shared review sentences: the worst case reads about a seventh of the sentences' bytes per
-second; applied to the 1.5 MB/s that ``make bench`` measured for the sentences through the job
-handler at one vCPU, that is about 0.21 MB/s, rounded down (docs/jobs.md, "Memory and size")."""
+MIN_BYTES_PER_S: dict[tuple[str, bool], int] = {
+    ("textblob", False): 120_000,
+    ("textblob", True): 120_000,
+    ("model", False): 200_000,
+    ("model", True): 200_000,
+    ("encoder", False): 25_000,
+    ("encoder", True): 700,
+}
+"""The input rate a job can count on, in bytes per second, by ``(engine, explain)``: the worst
+case, not the average. ``make bench`` ("job input rate") runs
+:func:`~sentiment_api.jobs.files.analyse_stream` in process on one CPU over the slowest inputs
+found (short lines, long lines, ``":)! "`` runs, with and without ``sentences`` and
+``explain``) and the shared review sentences; each figure here is under that engine's worst
+measured rate: textblob 121,384 (``":)! "`` lines, sentences and explain on), model 397,125,
+encoder 53,000 without explain (short lines; ``sentences`` may double a long line's work, hence
+25,000) and 777 with it (occlusion runs the encoder once per word of a short line)."""
 STOP_MARGIN_S = 20.0
 """A job still reading this close to its timeout stops and records ``FAILED`` (``timed_out``)
 itself, while it still can (a tenth of the time instead, for invocations under 200 s)."""
@@ -42,11 +51,16 @@ def stop_margin_s(seconds_left: float) -> float:
     return min(STOP_MARGIN_S, seconds_left / 10)
 
 
-def readable_bytes(seconds: float) -> int:
-    """The most bytes a job is sure to read in ``seconds`` of reading (0 for none), at
-    :data:`MIN_BYTES_PER_S`: the size rule of both the job (on its remaining time) and
-    ``POST /jobs`` (on the job's timeout, :attr:`JobSettings.max_job_bytes`)."""
-    return int(max(seconds, 0) * MIN_BYTES_PER_S)
+def readable_bytes(seconds: float, engine: str, explain: bool) -> int:
+    """The most bytes a job with this ``engine`` and ``explain`` option is sure to read in
+    ``seconds`` of reading (0 for none), at :data:`MIN_BYTES_PER_S`: the size rule of both the
+    job (on its remaining time) and ``POST /jobs`` (on the job's timeout,
+    :meth:`JobSettings.max_job_bytes`).
+
+    Raises:
+        KeyError: ``engine`` is not an engine's name.
+    """
+    return int(max(seconds, 0) * MIN_BYTES_PER_S[engine, explain])
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +80,9 @@ class JobSettings:
             ended); ``POST /jobs`` over it is a 429 (env ``MAX_JOBS_PER_KEY``, default
             :data:`DEFAULT_MAX_JOBS_PER_KEY`). Every caller without a key shares one count.
 
-    Derived: :attr:`max_job_bytes` (what one job can read in its timeout) and
-    :attr:`max_file_bytes` (what ``POST /jobs`` accepts: the smaller of the two caps).
+    Derived, for a job's engine and ``explain`` option: :meth:`max_job_bytes` (what one job
+    can read in its timeout) and :meth:`max_file_bytes` (what ``POST /jobs`` accepts: the
+    smaller of the two caps).
 
     Raises:
         ValueError: a number is not a positive integer; the function then fails at init. (The
@@ -81,19 +96,20 @@ class JobSettings:
     auth_required: bool = False
     max_jobs_per_key: int = DEFAULT_MAX_JOBS_PER_KEY
 
-    @property
-    def max_job_bytes(self) -> int:
-        """The largest file one job reads before its timeout, in bytes: the job's own size rule
-        (:func:`readable_bytes` after :func:`stop_margin_s`) applied to ``job_timeout_s`` less
-        :data:`START_ALLOWANCE_S`. 175,600,000 at 900 s, 10,440,000 at 60 s."""
+    def max_job_bytes(self, engine: str, explain: bool) -> int:
+        """The largest file one job with this ``engine`` and ``explain`` option reads before
+        its timeout, in bytes: the job's own size rule (:func:`readable_bytes` after
+        :func:`stop_margin_s`) applied to ``job_timeout_s`` less :data:`START_ALLOWANCE_S`.
+        At 900 s: textblob 105,360,000, model 175,600,000, encoder 21,950,000 (614,600 with
+        explain)."""
         seconds = self.job_timeout_s - START_ALLOWANCE_S
-        return readable_bytes(seconds - stop_margin_s(seconds))
+        return readable_bytes(seconds - stop_margin_s(seconds), engine, explain)
 
-    @property
-    def max_file_bytes(self) -> int:
-        """The largest file ``POST /jobs`` accepts, in bytes: the smaller of
-        ``max_upload_bytes`` and :attr:`max_job_bytes`."""
-        return min(self.max_upload_bytes, self.max_job_bytes)
+    def max_file_bytes(self, engine: str, explain: bool) -> int:
+        """The largest file ``POST /jobs`` accepts for a job with this ``engine`` and
+        ``explain`` option, in bytes: the smaller of ``max_upload_bytes`` and
+        :meth:`max_job_bytes`."""
+        return min(self.max_upload_bytes, self.max_job_bytes(engine, explain))
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> JobSettings:

@@ -473,17 +473,32 @@ def test_a_size_over_max_upload_bytes_is_413_and_creates_nothing(bucket, limit, 
     assert keys_under(bucket, "") == before
 
 
-@pytest.mark.parametrize(("timeout", "cap"), [("60", 10_440_000), (None, 175_600_000)])
-def test_a_size_the_job_cannot_read_in_its_timeout_is_413_and_creates_nothing(bucket, timeout, cap):
-    # Given an upload cap (5 GB, the template's most) above what one job reads in its timeout:
-    # (timeout - 2 s to start - the stop margin) x 200,000 bytes/s
+@pytest.mark.parametrize(
+    ("timeout", "options", "cap"),
+    [
+        ("60", {}, 6_264_000),  # (60 - 2 - 5.8) s x 120,000 bytes/s, textblob's worst case
+        (None, {}, 105_360_000),  # (900 - 2 - 20) s x 120,000
+        (None, {"engine": "model"}, 175_600_000),  # x 200,000
+        (None, {"engine": "encoder"}, 21_950_000),  # x 25,000
+        (None, {"engine": "encoder", "explain": True}, 614_600),  # x 700: occlusion per word
+    ],
+)
+def test_a_size_the_job_cannot_read_in_its_timeout_is_413_and_creates_nothing(
+    bucket, timeout, options, cap
+):
+    # Given an upload cap (5 GB, the template's most) above what one job reads in its timeout
+    # with the job's engine and explain option:
+    # (timeout - 2 s to start - the stop margin) x the worst-case bytes/s of that engine
     with job_environment(JOB_TIMEOUT_SECONDS=timeout, MAX_UPLOAD_BYTES="5000000000"):
         settings = get_job_settings()
-        assert settings.max_job_bytes == cap < settings.max_upload_bytes
-        assert create(filename="reviews.txt", size=cap)["size"] == cap
+        engine = options.get("engine", "textblob")
+        assert settings.max_job_bytes(engine, bool(options.get("explain"))) == cap
+        assert cap < settings.max_upload_bytes
+        assert create(filename="reviews.txt", size=cap, **options)["size"] == cap
         before = keys_under(bucket, "")
 
-        answer = call("POST", "/jobs", json.dumps({"filename": "reviews.txt", "size": cap + 1}))
+        request = {"filename": "reviews.txt", "size": cap + 1, **options}
+        answer = call("POST", "/jobs", json.dumps(request))
 
     # Then the job's limit applies, and the answer says so
     assert answer[0] == 413
