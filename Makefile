@@ -39,7 +39,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-pip.txt p
 	$(BIN)/python -m pip install -q --no-deps --no-build-isolation --editable .
 	touch $@
 
-# The same, on the floor Python (item 11 of issue 20: 3.11 once answered otherwise).
+# The same, on the floor Python that pyproject.toml promises (3.11), so the tests prove it.
 $(FLOOR_VENV)/.installed: requirements-dev.txt requirements-pip.txt pyproject.toml
 	$(FLOOR_PYTHON) -m venv $(FLOOR_VENV)
 	$(FLOOR_VENV)/bin/python -m pip install -q --require-hashes -r requirements-pip.txt
@@ -208,7 +208,8 @@ $(TRAIN_VENV)/.installed: requirements-train.txt requirements-pip.txt
 	touch $@
 
 train-encoder: $(TRAIN_VENV)/.installed ## Build the encoder engine's artefacts into src/sentiment_api/engines/data/encoder (ARGS="--report")
-	PYTHONPATH=src:tools $(TRAIN_VENV)/bin/python tools/train_encoder.py $(ARGS)
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONPATH=src:. \
+		$(TRAIN_VENV)/bin/python tools/train_encoder.py $(ARGS)
 
 # The training lock, from what pip would install for requirements-train.in on this platform
 # (pip's --report: one file, and its hash, per package; torch's CPU build comes from a wheel

@@ -318,13 +318,13 @@ MODEL_RESPONSE_EXAMPLE: dict[str, Any] = {
 
 ENCODER_RESPONSE_EXAMPLE: dict[str, Any] = {
     "input": "The food was great but the service was slow.",
-    "sentiment_score": -0.11862851298160187,
+    "sentiment_score": -0.5706390177034448,
     "sentiment": "negative",
     "engine": "encoder",
     "probabilities": {
-        "positive": 0.3667648928120301,
-        "neutral": 0.14784170139433783,
-        "negative": 0.485393405793632,
+        "positive": 0.04261650756532335,
+        "neutral": 0.34412796716590854,
+        "negative": 0.6132555252687681,
     },
     "language": "en",
     "language_confidence": 0.9992615580558777,
