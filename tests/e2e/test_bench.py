@@ -92,7 +92,12 @@ def test_bench_runs_every_measurement_and_writes_its_figures(built, tmp_path):
     for by_engine_rate in rates["rates"].values():
         assert set(by_engine_rate) == set(ENGINE_NAMES)
         assert all(r["bytes_per_s"] > 0 for r in by_engine_rate.values())
-    assert set(rates["worst_bytes_per_s"]) == set(ENGINE_NAMES)
+    assert set(rates["worst_bytes_per_s"]) == {
+        f"{engine}, {detail}"
+        for engine in ENGINE_NAMES
+        for detail in ("plain", "sentences", "explain")
+    }
+    assert rates["min_bytes_per_s_today"].keys() == rates["worst_bytes_per_s"].keys()
     assert "| job input rate, analyse_stream in process" in result.stdout
     assert "sentiment_api.handlers.api" in (tmp_path / "importtime-ours.txt").read_text()
     assert "| init: import of the handler module |" in result.stdout

@@ -41,9 +41,10 @@ class JobRequest(AnalyseOptions):
             description=(
                 "The file's exact size in bytes (required): the upload must have exactly this "
                 "Content-Length. Over the deployment's cap (env MAX_UPLOAD_BYTES, default "
-                "100,000,000) or over what one job reads before its timeout with its engine and "
-                "explain option (at the default 900 s: textblob 105,360,000 bytes, model "
-                "175,600,000, encoder 21,950,000, encoder with explain 614,600) is a 413."
+                "100,000,000) or over what one job reads before its timeout with its engine, "
+                "sentences and explain options (at the default 900 s without either: textblob "
+                "105,360,000 bytes, model 175,600,000, encoder 10,536,000; docs/jobs.md gives "
+                "the rest) is a 413."
             ),
             examples=[52_817],
         ),

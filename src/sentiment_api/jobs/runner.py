@@ -26,7 +26,7 @@ from sentiment_api.errors import (
 from sentiment_api.jobs import storage
 from sentiment_api.jobs.files import JobOptions, Tally, analyse_stream, buffered, summary
 from sentiment_api.jobs.formats import CONTENT_TYPES, file_format
-from sentiment_api.jobs.settings import readable_bytes, stop_margin_s
+from sentiment_api.jobs.settings import detail_of, readable_bytes, stop_margin_s
 from sentiment_api.jobs.timestamps import epoch_seconds
 from sentiment_api.observability import logger, metrics
 
@@ -68,10 +68,10 @@ def run_job(
         size, etag: from the S3 event; they describe the input in the summary of a file
             rejected before it is read; once it is read, the object's own values replace them.
         seconds_left: the invocation's remaining time, in seconds: a file too large for it at
-            the engine's :data:`.settings.MIN_BYTES_PER_S` (less the stop margin,
-            :func:`.settings.stop_margin_s`) is rejected (``file_too_large``), and a job that
-            runs out of it stops (``timed_out``); both end ``FAILED`` without a retry, which
-            would fail the same way.
+            the engine's :data:`.settings.MIN_BYTES_PER_S` at the job's detail (less the stop
+            margin, :func:`.settings.stop_margin_s`) is rejected (``file_too_large``), and a
+            job that runs out of it stops (``timed_out``); both end ``FAILED`` without a
+            retry, which would fail the same way.
         job_timeout_s: the job function's timeout, in seconds: an ``IN_PROGRESS`` run of the
             same upload that started longer ago than this is dead, and is run again.
 
@@ -193,8 +193,8 @@ def _earlier_run(
 
 def _check_size(size: int, seconds: float, options: JobOptions) -> None:
     """Raise ``file_too_large`` for a file the job cannot read in ``seconds`` with its engine
-    and ``explain`` option."""
-    limit = readable_bytes(seconds, options.engine, options.explain)
+    and its ``sentences`` and ``explain`` options."""
+    limit = readable_bytes(seconds, options.engine, detail_of(options.sentences, options.explain))
     if size > limit:
         raise FileTooLargeError(
             f"The file is {size} bytes; one job reads at most {limit} bytes before the "

@@ -37,7 +37,13 @@ from sentiment_api.errors import (
 )
 from sentiment_api.jobs import storage
 from sentiment_api.jobs.formats import CONTENT_TYPES, file_format
-from sentiment_api.jobs.settings import MAX_EVENT_AGE_S, MIN_BYTES_PER_S, JobSettings
+from sentiment_api.jobs.settings import (
+    MAX_EVENT_AGE_S,
+    MIN_BYTES_PER_S,
+    Detail,
+    JobSettings,
+    detail_of,
+)
 from sentiment_api.jobs.timestamps import epoch_seconds, iso_utc
 from sentiment_api.settings import get_settings
 
@@ -91,7 +97,7 @@ def create_job(
         InvalidFilenameError: a path, a hidden name, not .txt/.csv/.jsonl, or ``text_column``
             for a file that is not a .csv.
         UploadTooLargeError: ``size`` is over ``settings.max_file_bytes`` for the job's engine
-            (its own, else the deployment's) and ``explain``: the upload cap
+            (its own, else the deployment's) and its ``sentences`` and ``explain``: the upload cap
             (``MAX_UPLOAD_BYTES``) or what one job reads before its timeout, whichever is
             smaller; the message names which.
         TooManyJobsError: the owner has ``settings.max_jobs_per_key`` jobs in flight already
@@ -103,10 +109,10 @@ def create_job(
     if options.get("text_column") is not None and fmt != "csv":
         raise InvalidFilenameError("text_column applies to .csv files only")
     engine = options.get("engine") or get_settings().engine
-    explain = bool(options.get("explain"))
-    limit = settings.max_file_bytes(engine, explain)
+    detail = detail_of(bool(options.get("sentences")), bool(options.get("explain")))
+    limit = settings.max_file_bytes(engine, detail)
     if size > limit:
-        raise UploadTooLargeError(size, limit, _size_cap_source(settings, engine, explain))
+        raise UploadTooLargeError(size, limit, _size_cap_source(settings, engine, detail))
     now = time.time()
     job_id = storage.new_job_id()
     _take_a_slot(store, settings, api_key_id, job_id, now)
@@ -277,12 +283,12 @@ def _before_the_run(
     }
 
 
-def _size_cap_source(settings: JobSettings, engine: str, explain: bool) -> str:
-    if settings.max_job_bytes(engine, explain) < settings.max_upload_bytes:
-        options = " with explain" if explain else ""
+def _size_cap_source(settings: JobSettings, engine: str, detail: Detail) -> str:
+    if settings.max_job_bytes(engine, detail) < settings.max_upload_bytes:
+        options = "" if detail == "plain" else f" with {detail}"
         return (
             f"the most one job reads in the job function's {settings.job_timeout_s} s timeout, "
-            f"at {MIN_BYTES_PER_S[engine, explain]} bytes/s, the {engine} engine's worst "
+            f"at {MIN_BYTES_PER_S[engine, detail]} bytes/s, the {engine} engine's worst "
             f"case{options}"
         )
     return "MAX_UPLOAD_BYTES, the deployment's upload cap"

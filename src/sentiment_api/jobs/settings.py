@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
+from typing import Literal
 
 DEFAULT_MAX_UPLOAD_BYTES = 100_000_000
 """Default cap on a job's file, in bytes (100 MB; the template's ``MaxUploadBytes``)."""
@@ -15,22 +16,44 @@ DEFAULT_MAX_JOBS_PER_KEY = 2
 job function's default reserved concurrency (5, ``JobConcurrency``), so that one key never
 holds every slot and the others' jobs wait behind its queue."""
 
-MIN_BYTES_PER_S: dict[tuple[str, bool], int] = {
-    ("textblob", False): 120_000,
-    ("textblob", True): 120_000,
-    ("model", False): 200_000,
-    ("model", True): 200_000,
-    ("encoder", False): 25_000,
-    ("encoder", True): 700,
+Detail = Literal["plain", "sentences", "explain"]
+"""How much a job asks of each document, from the cheapest: the result alone, ``sentences``
+(each sentence scored too), ``explain`` (what the score rests on; for the encoder, occlusion)."""
+
+
+def detail_of(sentences: bool, explain: bool) -> Detail:
+    """The :data:`Detail` of a job's ``sentences`` and ``explain`` options."""
+    return "explain" if explain else "sentences" if sentences else "plain"
+
+
+MIN_BYTES_PER_S: dict[tuple[str, Detail], int] = {
+    ("textblob", "plain"): 120_000,
+    ("textblob", "sentences"): 80_000,
+    ("textblob", "explain"): 80_000,
+    ("model", "plain"): 200_000,
+    ("model", "sentences"): 200_000,
+    ("model", "explain"): 200_000,
+    ("encoder", "plain"): 12_000,
+    ("encoder", "sentences"): 3_500,
+    ("encoder", "explain"): 500,
 }
-"""The input rate a job can count on, in bytes per second, by ``(engine, explain)``: the worst
-case, not the average. ``make bench`` ("job input rate") runs
+"""The input rate a job can count on, in bytes per second, by engine and :data:`Detail`: the
+worst case, not the average. ``make bench`` ("job input rate") runs
 :func:`~sentiment_api.jobs.files.analyse_stream` in process on one CPU over the slowest inputs
-found (short lines, long lines, ``":)! "`` runs, with and without ``sentences`` and
-``explain``) and the shared review sentences; each figure here is under that engine's worst
-measured rate: textblob 121,384 (``":)! "`` lines, sentences and explain on), model 397,125,
-encoder 53,000 without explain (short lines; ``sentences`` may double a long line's work, hence
-25,000) and 777 with it (occlusion runs the encoder once per word of a short line)."""
+found (lines of review sentences, 5,000-character lines of review text, of ``":)! "`` runs, of 64
+one-token words) at each detail, prints each engine's worst against these, and flags one that
+is above its measured worst. Each figure is under that worst with a margin for a busier machine
+(runs on the same machine differ by up to a quarter). Measured (2026-12-06, bytes/s, plain /
+sentences / explain): textblob 440,812 / 124,834 / 120,913 (``":)! "`` lines: 1,250 sentences
+each); model 1,276,062 / 376,301 / 347,489; encoder 16,079 (``":)! "`` lines: 3,750 tokens, 15
+windows each) / 5,279 (one encoder run per sentence) / 699 (one run per word of a short line:
+occlusion).
+
+Not counted: files of very short documents. Per document a job has a fixed cost (the
+language check, a result line), so lines of one or two characters read slower than some rates
+above (``"a"`` lines: textblob 45,000 to 79,000, model 80,000 to 105,000, encoder 3,900 to
+4,100 bytes/s). Such a file is not refused up front; if it runs out of time, the job stops
+before its timeout and records ``timed_out`` (docs/jobs.md)."""
 STOP_MARGIN_S = 20.0
 """A job still reading this close to its timeout stops and records ``FAILED`` (``timed_out``)
 itself, while it still can (a tenth of the time instead, for invocations under 200 s)."""
@@ -51,8 +74,8 @@ def stop_margin_s(seconds_left: float) -> float:
     return min(STOP_MARGIN_S, seconds_left / 10)
 
 
-def readable_bytes(seconds: float, engine: str, explain: bool) -> int:
-    """The most bytes a job with this ``engine`` and ``explain`` option is sure to read in
+def readable_bytes(seconds: float, engine: str, detail: Detail) -> int:
+    """The most bytes a job with this ``engine`` and :data:`Detail` is sure to read in
     ``seconds`` of reading (0 for none), at :data:`MIN_BYTES_PER_S`: the size rule of both the
     job (on its remaining time) and ``POST /jobs`` (on the job's timeout,
     :meth:`JobSettings.max_job_bytes`).
@@ -60,7 +83,7 @@ def readable_bytes(seconds: float, engine: str, explain: bool) -> int:
     Raises:
         KeyError: ``engine`` is not an engine's name.
     """
-    return int(max(seconds, 0) * MIN_BYTES_PER_S[engine, explain])
+    return int(max(seconds, 0) * MIN_BYTES_PER_S[engine, detail])
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +103,7 @@ class JobSettings:
             ended); ``POST /jobs`` over it is a 429 (env ``MAX_JOBS_PER_KEY``, default
             :data:`DEFAULT_MAX_JOBS_PER_KEY`). Every caller without a key shares one count.
 
-    Derived, for a job's engine and ``explain`` option: :meth:`max_job_bytes` (what one job
+    Derived, for a job's engine and :data:`Detail`: :meth:`max_job_bytes` (what one job
     can read in its timeout) and :meth:`max_file_bytes` (what ``POST /jobs`` accepts: the
     smaller of the two caps).
 
@@ -96,20 +119,19 @@ class JobSettings:
     auth_required: bool = False
     max_jobs_per_key: int = DEFAULT_MAX_JOBS_PER_KEY
 
-    def max_job_bytes(self, engine: str, explain: bool) -> int:
-        """The largest file one job with this ``engine`` and ``explain`` option reads before
+    def max_job_bytes(self, engine: str, detail: Detail) -> int:
+        """The largest file one job with this ``engine`` and :data:`Detail` reads before
         its timeout, in bytes: the job's own size rule (:func:`readable_bytes` after
         :func:`stop_margin_s`) applied to ``job_timeout_s`` less :data:`START_ALLOWANCE_S`.
-        At 900 s: textblob 105,360,000, model 175,600,000, encoder 21,950,000 (614,600 with
-        explain)."""
+        At 900 s, plain: textblob 105,360,000, model 175,600,000, encoder 10,536,000."""
         seconds = self.job_timeout_s - START_ALLOWANCE_S
-        return readable_bytes(seconds - stop_margin_s(seconds), engine, explain)
+        return readable_bytes(seconds - stop_margin_s(seconds), engine, detail)
 
-    def max_file_bytes(self, engine: str, explain: bool) -> int:
+    def max_file_bytes(self, engine: str, detail: Detail) -> int:
         """The largest file ``POST /jobs`` accepts for a job with this ``engine`` and
-        ``explain`` option, in bytes: the smaller of ``max_upload_bytes`` and
+        :data:`Detail`, in bytes: the smaller of ``max_upload_bytes`` and
         :meth:`max_job_bytes`."""
-        return min(self.max_upload_bytes, self.max_job_bytes(engine, explain))
+        return min(self.max_upload_bytes, self.max_job_bytes(engine, detail))
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> JobSettings:

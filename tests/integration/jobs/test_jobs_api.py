@@ -35,7 +35,7 @@ from sentiment_api.jobs import routes as jobs_routes
 from sentiment_api.jobs import service, storage
 from sentiment_api.jobs.files import JobOptions, Tally, summary
 from sentiment_api.jobs.formats import CONTENT_TYPES
-from sentiment_api.jobs.settings import MAX_EVENT_AGE_S, get_job_settings
+from sentiment_api.jobs.settings import MAX_EVENT_AGE_S, detail_of, get_job_settings
 from support import (
     JOBS_EXPECTED_STATUS,
     FakeLambdaContext,
@@ -479,8 +479,10 @@ def test_a_size_over_max_upload_bytes_is_413_and_creates_nothing(bucket, limit, 
         ("60", {}, 6_264_000),  # (60 - 2 - 5.8) s x 120,000 bytes/s, textblob's worst case
         (None, {}, 105_360_000),  # (900 - 2 - 20) s x 120,000
         (None, {"engine": "model"}, 175_600_000),  # x 200,000
-        (None, {"engine": "encoder"}, 21_950_000),  # x 25,000
-        (None, {"engine": "encoder", "explain": True}, 614_600),  # x 700: occlusion per word
+        (None, {"engine": "encoder"}, 10_536_000),  # x 12,000
+        (None, {"explain": True}, 70_240_000),  # x 80,000: a sentence at a time costs most
+        (None, {"engine": "encoder", "sentences": True}, 3_073_000),  # x 3,500: a run a sentence
+        (None, {"engine": "encoder", "explain": True}, 439_000),  # x 500: a run a word
     ],
 )
 def test_a_size_the_job_cannot_read_in_its_timeout_is_413_and_creates_nothing(
@@ -492,7 +494,8 @@ def test_a_size_the_job_cannot_read_in_its_timeout_is_413_and_creates_nothing(
     with job_environment(JOB_TIMEOUT_SECONDS=timeout, MAX_UPLOAD_BYTES="5000000000"):
         settings = get_job_settings()
         engine = options.get("engine", "textblob")
-        assert settings.max_job_bytes(engine, bool(options.get("explain"))) == cap
+        detail = detail_of(bool(options.get("sentences")), bool(options.get("explain")))
+        assert settings.max_job_bytes(engine, detail) == cap
         assert cap < settings.max_upload_bytes
         assert create(filename="reviews.txt", size=cap, **options)["size"] == cap
         before = keys_under(bucket, "")

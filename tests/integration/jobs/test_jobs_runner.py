@@ -292,7 +292,7 @@ def test_folders_and_keys_outside_input_are_skipped(bucket, key):
 def test_a_file_too_large_for_the_time_left_fails_before_it_is_read(bucket):
     # Given an upload of 2 s of the worst-case rate, and a second left of the invocation
     key = f"{INPUT}large.txt"
-    size = 2 * settings.MIN_BYTES_PER_S["textblob", False]
+    size = 2 * settings.MIN_BYTES_PER_S["textblob", "plain"]
     put(bucket, key, txt_bytes(["Great food."] * size)[:size])
 
     answer = run(bucket, key, context=JobContext(seconds_left=1))
@@ -306,11 +306,11 @@ def test_a_file_too_large_for_the_time_left_fails_before_it_is_read(bucket):
 def test_the_size_guard_counts_on_the_worst_case_rate(bucket):
     # Worst-case text runs near 0.12 MB/s with textblob (make bench's job input rates); the
     # guard must not assume the average
-    assert settings.MIN_BYTES_PER_S["textblob", False] <= 125_000
+    assert settings.MIN_BYTES_PER_S["textblob", "plain"] <= 125_000
     # Given a file that the worst-case rate reads in 10 s, and 11 s left (10 % kept in reserve);
     # one line longer than any text, so that it is quick to read whatever the machine
     key = f"{INPUT}texts.txt"
-    size = 10 * settings.MIN_BYTES_PER_S["textblob", False]
+    size = 10 * settings.MIN_BYTES_PER_S["textblob", "plain"]
     put(bucket, key, b"x" * (size - 1) + b"\n")
 
     answer = run(bucket, key, context=JobContext(seconds_left=11.2))
@@ -327,7 +327,7 @@ def test_the_largest_file_post_jobs_accepts_is_one_the_job_reads(bucket, timeout
     # Given the largest file the jobs API accepts for a job function with this timeout (one
     # line, quick to read whatever the machine)
     with job_environment(JOB_TIMEOUT_SECONDS=str(timeout)):
-        size = get_job_settings().max_job_bytes("textblob", False)
+        size = get_job_settings().max_job_bytes("textblob", "plain")
     key = f"{INPUT}largest.txt"
     put(bucket, key, b"x" * (size - 1) + b"\n")
 
