@@ -84,6 +84,8 @@ def test_start_api_analyses_text(local_api):
         "subjectivity": 0.7272727272727273,
         "neutral_threshold": 0.0,
         "engine": "textblob",
+        "language": "en",
+        "language_confidence": 0.8590407371520996,
     }
 
 

@@ -275,13 +275,10 @@ def test_trained_bands_are_read_from_the_artefacts():
     assert evaluate.trained_band("textblob") is None
 
 
-@pytest.mark.skipif(
-    not (ROOT / ".cache" / "vader" / "vaderSentiment-3.3.2.tar.gz").exists(),
-    reason="the vaderSentiment sdist is not cached (make train or make evaluate ARGS=--vader)",
-)
 def test_vader_figures_are_held_out_figures_of_the_engines_as_served():
     from tools import train_model
 
+    # prepare() downloads the vaderSentiment sdist into .cache/vader/ the first time (pip, hashed)
     rows = train_model.prepare()[0]["test"]
     figures = evaluate.vader_figures(("textblob", "model"), rows)
     band = evaluate.trained_band("model")

@@ -12,6 +12,7 @@ from sentiment_api.api.models import (
     MODEL_RESPONSE_EXAMPLE,
     AnalyseResponse,
 )
+from sentiment_api.engines import ENGINE_NAMES
 from support import FakeLambdaContext, api_event, assert_clean_error, call, served
 
 MIXED = "The food was great. The service was not good at all!"
@@ -127,8 +128,8 @@ REJECTED: list[tuple[str, Any]] = [
 ]
 
 
-@pytest.mark.parametrize("deployed", ["textblob", "model"])
-@pytest.mark.parametrize("requested", [None, "textblob", "model"])
+@pytest.mark.parametrize("deployed", ENGINE_NAMES)
+@pytest.mark.parametrize("requested", [None, *ENGINE_NAMES])
 @pytest.mark.parametrize(("path", "body"), REJECTED)
 def test_every_rejection_is_the_same_with_either_engine(
     path, body, requested, deployed, deployment
