@@ -100,7 +100,7 @@ floor: venv ## Run the unit and integration suites on Python 3.11 too (requires-
 	@if [ -z "$(FLOOR_PYTHON)" ]; then \
 		echo "[floor] no Python 3.11 on this machine: the suites ran on $$($(BIN)/python -V) only"; \
 	else \
-		$(MAKE) $(FLOOR_VENV)/.installed && $(FLOOR_VENV)/bin/pytest tests/unit tests/integration -m "not e2e"; \
+		$(MAKE) $(FLOOR_VENV)/.installed && $(FLOOR_VENV)/bin/pytest tests/unit tests/integration -m "not e2e and not big"; \
 	fi
 
 unit: venv ## Run the unit tests only (tests/unit: no AWS stand-in, no Docker)

@@ -46,6 +46,7 @@ from samcli.yamlhelper import yaml_parse  # noqa: E402
 from sentiment_api.analysis import AUTO, analyse  # noqa: E402
 from sentiment_api.errors import UnsupportedLanguageError  # noqa: E402
 from sentiment_api.evaluate import load_labelled_sentences  # noqa: E402
+from sentiment_api.handlers import fanout as fanout  # noqa: E402
 from sentiment_api.handlers import jobs as jobs  # noqa: E402
 from sentiment_api.handlers import jobs_api as jobs_api  # noqa: E402
 from sentiment_api.jobs.settings import get_job_settings  # noqa: E402
@@ -53,7 +54,10 @@ from support import DATA, ROOT, FakeLambdaContext  # noqa: E402
 
 # ``jobs as jobs``, ``jobs_api as jobs_api``: re-exported; the tests import them from here.
 patch_client(jobs.s3)
+patch_client(jobs.sfn)
 patch_client(jobs_api.s3)
+patch_client(jobs_api.sfn)
+patch_client(fanout.s3)
 
 TEMPLATE = yaml_parse((ROOT / "template.yaml").read_text())
 RESOURCES = TEMPLATE["Resources"]
@@ -166,11 +170,13 @@ def template_bucket_name() -> str:
 
 
 @contextlib.contextmanager
-def mocked_job_bucket() -> Iterator[str]:
+def mocked_job_bucket(execute_state_machine: bool = False) -> Iterator[str]:
     """Under ``mock_aws``: the job bucket, created with the template's name pattern, encryption
     and public access block; yields its name. The jobs API is pointed at it (env
-    ``JOB_BUCKET``)."""
-    with mock_aws():
+    ``JOB_BUCKET``). With ``execute_state_machine``, moto's Step Functions runs the state
+    machines it is given (``fanout_support.state_machine``)."""
+    config: Any = {"stepfunctions": {"execute_state_machine": execute_state_machine}}
+    with mock_aws(config=config):
         assert jobs.s3.meta.region_name == jobs_api.s3.meta.region_name == REGION
         name = template_bucket_name()
         properties = RESOURCES["JobBucket"]["Properties"]

@@ -365,6 +365,13 @@ class TooManyJobsError(DomainError):
         self.retry_after_s = retry_after_s
 
 
+class JobNotCancellableError(DomainError):
+    """``DELETE /jobs/{job_id}`` of a job that cannot be cancelled: it has ended, or it runs in
+    one invocation, which nothing can stop (a job fanned out over several can be)."""
+
+    code = "job_not_cancellable"
+
+
 class FileRejectedError(DomainError):
     """A job's file cannot be analysed as a whole: the job ends ``FAILED`` with this ``code``
     and message as its ``code`` and ``reason``. Never an HTTP answer."""
@@ -436,3 +443,18 @@ class JobCrashedError(FileRejectedError):
     """An error the job could not handle (S3 failing, say); a retry may succeed."""
 
     code = InternalError.code
+
+
+class RangesFailedError(FileRejectedError):
+    """Byte ranges of a job fanned out failed every try: the job ends ``FAILED`` with which
+    ones and why. A failure of the service's (a retry of the job may succeed), as
+    :class:`JobCrashedError`."""
+
+    code = InternalError.code
+
+
+class IncompleteUploadError(FileRejectedError):
+    """A job over several files whose upload URLs expired before every file was uploaded: it
+    can never start."""
+
+    code = "incomplete_upload"

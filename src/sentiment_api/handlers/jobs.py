@@ -1,9 +1,13 @@
 """The sentiment job function (``SentimentJobFunction``): each file put under ``input/`` in
-the job bucket is analysed into ``output/`` by :func:`sentiment_api.jobs.runner.run_job`, one
-invocation per file (docs/jobs.md: formats, output, failures, retries, duplicate events).
+the job bucket is analysed into ``output/`` by :func:`sentiment_api.jobs.runner.run_job`, in
+this invocation, or, for a file larger than one invocation reads and for a job of several
+files, by starting the job's execution of the jobs' state machine (docs/jobs.md: formats,
+output, failures, retries, duplicate events, the two paths).
 
 An entry point only: it parses the S3 event and hands each key, with a
-:class:`~sentiment_api.jobs.storage.JobStore` over this module's S3 client, to the runner.
+:class:`~sentiment_api.jobs.storage.JobStore` over this module's S3 client and an
+:class:`~sentiment_api.jobs.executions.Executions` over its Step Functions client, to the
+runner.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from botocore.config import Config
 from sentiment_api import engines
 from sentiment_api.analysis import AUTO
 from sentiment_api.jobs import storage
+from sentiment_api.jobs.executions import Executions
 from sentiment_api.jobs.files import JobOptions
 from sentiment_api.jobs.runner import run_job
 from sentiment_api.jobs.settings import get_job_settings
@@ -37,6 +42,12 @@ except Exception:
 
 s3 = boto3.client("s3", config=Config(retries={"mode": "standard"}))
 """Created once per execution environment; honours ``AWS_ENDPOINT_URL_S3`` (moto_server)."""
+sfn = boto3.client(
+    "stepfunctions",
+    region_name=s3.meta.region_name,  # the function's (Lambda sets AWS_REGION), as S3's
+    config=Config(retries={"mode": "standard"}),
+)
+"""The jobs' state machine's client, for the jobs fanned out."""
 
 
 @logger.inject_lambda_context
@@ -53,7 +64,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     Returns:
         ``{"jobs": [{"key", "status", "documents", "summary"}, ...]}``, one per record; a key
         not under ``input/``, or a "folder" key ending in ``/``, is ``{"key", "status":
-        "SKIPPED"}``.
+        "SKIPPED"}``. A job fanned out is ``IN_PROGRESS`` (its execution started), a file of a
+        job of several not all uploaded ``WAITING_FOR_UPLOAD``.
 
     Raises:
         botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError: S3 failed in a way
@@ -66,6 +78,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         engine=analysis.engine,
         language=AUTO if analysis.language_check else None,
     )
+    settings = get_job_settings()
+    executions = Executions(sfn, settings.state_machine_arn) if settings.state_machine_arn else None
     jobs: list[dict[str, Any]] = []
     for record in event.get("Records", []):
         bucket = record["s3"]["bucket"]["name"]
@@ -83,7 +97,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             size=obj.get("size"),
             etag=obj.get("eTag"),
             seconds_left=context.get_remaining_time_in_millis() / 1000,
-            job_timeout_s=get_job_settings().job_timeout_s,
+            job_timeout_s=settings.job_timeout_s,
+            settings=settings,
+            executions=executions,
         )
         jobs.append(
             {

@@ -5,9 +5,10 @@
   size and Content-Type, single use) for the upload to ``input/<job id>/<filename>``, which
   starts the sentiment job (:mod:`sentiment_api.handlers.jobs`).
 - ``GET /jobs/{job_id}`` → the job's status (``WAITING_FOR_UPLOAD``, ``QUEUED``,
-  ``IN_PROGRESS``, ``COMPLETED``, ``FAILED``), its summary once it has started, and when it is
-  completed a presigned GET URL of the results (valid an hour). Only for the API key that
-  created it.
+  ``IN_PROGRESS``, ``COMPLETED``, ``FAILED``, ``CANCELLED``), its summary once it has started,
+  its progress while it runs in byte ranges, and when it is completed a presigned GET URL of
+  the results. Only for the API key that created it.
+- ``DELETE /jobs/{job_id}`` → cancels it (a job fanned out: its execution stopped).
 
 An entry point only: it screens the event, hands the resolver (:mod:`sentiment_api.jobs.app`) a
 :class:`~sentiment_api.jobs.storage.JobStore` over this module's S3 client, and answers. A
@@ -30,14 +31,17 @@ from sentiment_api.http import cors
 from sentiment_api.http.errors import rejected_response
 from sentiment_api.http.proxy import screen_post_body, strip_base_path
 from sentiment_api.jobs.app import app
+from sentiment_api.jobs.executions import Executions
 from sentiment_api.jobs.settings import get_job_settings
 from sentiment_api.jobs.storage import JobStore
 from sentiment_api.jobs.tracing import tracer
 from sentiment_api.observability import logger, metrics
 from sentiment_api.settings import get_settings
 
-MAX_BODY_LENGTH = 4096
-"""The longest request body read, in characters; a valid one is well under 1 KB."""
+MAX_BODY_LENGTH = 16_000
+"""The longest request body read, in characters: a job of one file is well under 1 KB, one
+of :data:`~sentiment_api.jobs.settings.MAX_FILES_PER_JOB_LIMIT` files with names of 30
+characters about 15 KB (under the web ACL's 16 KB body rule)."""
 
 _ENDPOINT_OVERRIDDEN = bool(
     os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
@@ -56,6 +60,12 @@ s3 = boto3.client(
     ),
 )
 """SigV4 presigning, so that the Content-Type is part of the upload URL's signature."""
+sfn = boto3.client(
+    "stepfunctions",
+    region_name=s3.meta.region_name,  # the function's (Lambda sets AWS_REGION), as S3's
+    config=Config(retries={"mode": "standard"}),
+)
+"""The jobs' state machine: a job fanned out's status, and its cancellation."""
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
@@ -84,5 +94,7 @@ def _answer(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         event = screen_post_body(event, MAX_BODY_LENGTH)
     except DomainError as exc:  # 413, 415, 400 (base64, UTF-8): screen_post_body
         return rejected_response(exc)
-    app.append_context(store=JobStore(s3, get_job_settings().bucket))
+    settings = get_job_settings()
+    executions = Executions(sfn, settings.state_machine_arn) if settings.state_machine_arn else None
+    app.append_context(store=JobStore(s3, settings.bucket), executions=executions)
     return app.resolve(event, context)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import time
@@ -125,6 +126,10 @@ def analyse_stream(
     *,
     tally: Tally | None = None,
     progress: Callable[[int], None] | None = None,
+    first_document: int = 1,
+    first_line: int = 1,
+    header: tuple[bytes, int] | None = None,
+    file: str | None = None,
 ) -> Tally:
     """Analyse every document of ``source`` and write one JSON line per document to ``sink``.
 
@@ -138,6 +143,17 @@ def analyse_stream(
         options: the job's options.
         tally: counts to add to (a new one if None); on an exception, it holds what was read.
         progress: called with the bytes read since its last call, for a progress bar.
+        first_document: the ``line`` of the first document of ``source``: 1 for a whole file,
+            the range's own number for a byte range of one (:mod:`.ranges`), so that the
+            lines of the ranges, put end to end, are the whole file's, byte for byte.
+        first_line: the physical line number (1-based) of ``source``'s first line, which the
+            errors that name a line (``not_utf8``, a ``.csv``'s ``line_too_long`` and
+            ``malformed_csv``) count from; a byte-order mark is skipped on line 1 only.
+        header: for a ``.csv`` range that does not hold the header record: that record's bytes
+            and its first line's number; it is read first, as the header, and gives no
+            document.
+        file: for a job over several files: the file's name, which each line then starts
+            with (``{"file": name, "line": n, ...}``, as Amazon Comprehend's ``File``).
 
     Returns:
         The tally of the run.
@@ -149,25 +165,30 @@ def analyse_stream(
             malformed record.
     """
     tally = Tally() if tally is None else tally
-    lines = _decoded_lines(source, progress)
+    lines = _decoded_lines(source, progress, first_line)
+    if header is not None:
+        head, head_line = header
+        lines = itertools.chain(_decoded_lines(io.BytesIO(head), None, head_line), lines)
     documents = {"txt": _txt_documents, "csv": _csv_documents, "jsonl": _jsonl_documents}[fmt]
     pending: list[_Pending] = []
+    number = first_document - 1
     try:
         for text, meta, error in documents(lines, options):
             tally.documents += 1
+            number += 1
             if error is None:
                 try:
                     text = check_unicode(check_text(text, options.max_text_length))
                 except DomainError as exc:
                     error = exc
-            pending.append((tally.documents, text, meta, error))
+            pending.append((number, text, meta, error))
             if len(pending) == DOCUMENTS_PER_BATCH:
-                _write_batch(pending, sink, options, tally)
+                _write_batch(pending, sink, options, tally, file)
                 pending.clear()
     except FileRejectedError:  # a file rejected midway still writes every document it counted
-        _write_batch(pending, sink, options, tally)
+        _write_batch(pending, sink, options, tally, file)
         raise
-    _write_batch(pending, sink, options, tally)
+    _write_batch(pending, sink, options, tally, file)
     return tally
 
 
@@ -175,9 +196,15 @@ _Pending = tuple[int, str | None, dict[str, Any] | None, DomainError | None]
 """A document read and checked, not yet analysed: (line, text, meta, error)."""
 
 
-def _write_batch(pending: list[_Pending], sink: IO[str], options: JobOptions, tally: Tally) -> None:
+def _write_batch(
+    pending: list[_Pending],
+    sink: IO[str],
+    options: JobOptions,
+    tally: Tally,
+    file: str | None = None,
+) -> None:
     """Analyse the accepted documents of ``pending`` in one call and write every document's
-    line, in order."""
+    line, in order (each starting with ``"file"`` when ``file`` is given)."""
     texts = [text for _, text, _, error in pending if error is None and text is not None]
     outcomes = iter(
         analyse_many(
@@ -190,7 +217,8 @@ def _write_batch(pending: list[_Pending], sink: IO[str], options: JobOptions, ta
         )
     )
     for number, _, meta, error in pending:
-        record: dict[str, Any] = {"line": number}
+        record: dict[str, Any] = {"file": file} if file is not None else {}
+        record["line"] = number
         if error is None:
             outcome = next(outcomes)
             if isinstance(outcome, DomainError):
@@ -281,11 +309,16 @@ _TOO_LONG = object()
 """Stands for a line over :data:`MAX_LINE_BYTES`, which is skipped, not read."""
 
 
+_Line = tuple[int, str | object]
+"""A physical line: its 1-based number in the file, and its text (or ``_TOO_LONG``)."""
+
+
 def _decoded_lines(
-    source: BinaryIO, progress: Callable[[int], None] | None
-) -> Iterator[str | object]:
-    """Each line of ``source`` as text, without its line ending, or ``_TOO_LONG``."""
-    number = 0
+    source: BinaryIO, progress: Callable[[int], None] | None, first_line: int = 1
+) -> Iterator[_Line]:
+    """Each line of ``source`` as ``(number, text without its line ending)``, or
+    ``(number, _TOO_LONG)``; numbers count from ``first_line``."""
+    number = first_line - 1
     while True:
         raw = source.readline(MAX_LINE_BYTES + 1)
         if not raw:
@@ -299,13 +332,13 @@ def _decoded_lines(
                     progress(len(rest))
                 if rest.endswith(b"\n"):
                     break
-            yield _TOO_LONG
+            yield number, _TOO_LONG
             continue
         if number == 1 and raw.startswith(_BOM):
             raw = raw[len(_BOM) :]
         raw = raw.removesuffix(b"\n").removesuffix(b"\r")
         try:
-            yield raw.decode("utf-8")
+            yield number, raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise NotUtf8Error(
                 f"The file is not UTF-8: line {number} has an invalid byte at position "
@@ -313,8 +346,8 @@ def _decoded_lines(
             ) from None
 
 
-def _txt_documents(lines: Iterator[str | object], options: JobOptions) -> Iterator[_Document]:
-    for line in lines:
+def _txt_documents(lines: Iterator[_Line], options: JobOptions) -> Iterator[_Document]:
+    for _, line in lines:
         if not isinstance(line, str):
             limit = options.max_text_length
             yield (
@@ -330,8 +363,8 @@ def _txt_documents(lines: Iterator[str | object], options: JobOptions) -> Iterat
             yield line, None, None
 
 
-def _jsonl_documents(lines: Iterator[str | object], options: JobOptions) -> Iterator[_Document]:
-    for line in lines:
+def _jsonl_documents(lines: Iterator[_Line], options: JobOptions) -> Iterator[_Document]:
+    for _, line in lines:
         if not isinstance(line, str):
             yield None, None, LineTooLongError(f"The line is longer than {MAX_LINE_BYTES} bytes")
         elif not line.strip():
@@ -366,9 +399,12 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def _csv_documents(lines: Iterator[str | object], options: JobOptions) -> Iterator[_Document]:
+def _csv_documents(lines: Iterator[_Line], options: JobOptions) -> Iterator[_Document]:
+    last = [0]  # the number of the last line the reader took: where an error is
+
     def physical() -> Iterator[str]:
-        for number, line in enumerate(lines, start=1):
+        for number, line in lines:
+            last[0] = number
             if not isinstance(line, str):
                 raise CsvLineTooLongError(f"Line {number} is longer than {MAX_LINE_BYTES} bytes")
             yield line + "\n"
@@ -398,7 +434,7 @@ def _csv_documents(lines: Iterator[str | object], options: JobOptions) -> Iterat
             else:
                 yield row[column], meta, None
     except csv.Error as exc:
-        raise MalformedCsvError(f"Malformed CSV at line {reader.line_num}: {exc}") from None
+        raise MalformedCsvError(f"Malformed CSV at line {last[0]}: {exc}") from None
 
 
 csv.field_size_limit(MAX_LINE_BYTES)

@@ -5,50 +5,75 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sentiment_api.api.models import OMITTED_IF_NONE, AnalyseOptions
 
-JobStatus = Literal["WAITING_FOR_UPLOAD", "QUEUED", "IN_PROGRESS", "COMPLETED", "FAILED"]
-"""``QUEUED``: uploaded, waiting for the job function (docs/jobs.md, "Jobs over HTTPS")."""
+JobStatus = Literal[
+    "WAITING_FOR_UPLOAD", "QUEUED", "IN_PROGRESS", "COMPLETED", "FAILED", "CANCELLED"
+]
+"""``QUEUED``: uploaded, waiting for the job function (docs/jobs.md, "Jobs over HTTPS");
+``CANCELLED``: ``DELETE /jobs/{job_id}``."""
+
+FILENAME_DESCRIPTION = (
+    "The file's name: letters, digits, '.', '_' and '-' (no path), up to 200 characters, "
+    "ending in .txt, .csv or .jsonl (which sets the format); else a 400."
+)
+SIZE_DESCRIPTION = (
+    "The file's exact size in bytes: the upload must have exactly this Content-Length. Over "
+    "5,000,000,000 (one S3 PUT's most) or over the deployment's cap on a job (env "
+    "MAX_UPLOAD_BYTES, default 5,000,000,000, which the files of a job share) is a 413. A file "
+    "larger than one invocation reads before its timeout is cut into byte ranges analysed in "
+    "parallel (docs/jobs.md)."
+)
+
+
+class JobFile(BaseModel):
+    """One file of a job of several (``POST /jobs`` with ``files``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filename: Annotated[str, Field(description=FILENAME_DESCRIPTION, examples=["2025-01.csv"])]
+    size: Annotated[int, Field(strict=True, ge=1, description=SIZE_DESCRIPTION)]
 
 
 class JobRequest(AnalyseOptions):
-    """Body of ``POST /jobs``: the file to be uploaded, and how to analyse it."""
+    """Body of ``POST /jobs``: the file to be uploaded (``filename`` and ``size``), or the
+    files (``files``), and how to analyse them."""
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"filename": "reviews.csv", "size": 52_817, "text_column": "review"}]
+            "examples": [
+                {"filename": "reviews.csv", "size": 52_817, "text_column": "review"},
+                {
+                    "files": [
+                        {"filename": "2025-01.csv", "size": 4_000_000_000},
+                        {"filename": "2025-02.csv", "size": 3_600_000_000},
+                    ]
+                },
+            ]
         },
     )
 
     filename: Annotated[
-        str,
-        Field(
-            description=(
-                "The file's name: letters, digits, '.', '_' and '-' (no path), up to 200 "
-                "characters, ending in .txt, .csv or .jsonl (which sets the format); else a 400."
-            ),
-            examples=["reviews.csv"],
-        ),
-    ]
+        str | None, Field(description=FILENAME_DESCRIPTION, examples=["reviews.csv"])
+    ] = None
     size: Annotated[
-        int,
+        int | None, Field(strict=True, ge=1, description=SIZE_DESCRIPTION, examples=[52_817])
+    ] = None
+    files: Annotated[
+        list[JobFile] | None,
         Field(
-            strict=True,
-            ge=1,
+            min_length=1,
             description=(
-                "The file's exact size in bytes (required): the upload must have exactly this "
-                "Content-Length. Over the deployment's cap (env MAX_UPLOAD_BYTES, default "
-                "100,000,000) or over what one job reads before its timeout with its engine, "
-                "sentences and explain options (at the default 900 s without either: textblob "
-                "105,360,000 bytes, model 175,600,000, encoder 10,536,000; docs/jobs.md gives "
-                "the rest) is a 413."
+                "Instead of filename and size: the job's files (at most MAX_FILES_PER_JOB, "
+                "100 by default), each uploaded with its own URL under the job's prefix and "
+                "analysed as one job: one summary, one results file whose lines name their "
+                "`file`. Each file's format comes from its extension."
             ),
-            examples=[52_817],
         ),
-    ]
+    ] = None
     text_column: Annotated[
         str | None,
         Field(
@@ -58,11 +83,23 @@ class JobRequest(AnalyseOptions):
         ),
     ] = None
 
+    @model_validator(mode="after")
+    def _one_form(self) -> JobRequest:
+        single = self.filename is not None or self.size is not None
+        if single == (self.files is not None):
+            raise ValueError("Give either filename and size, or files")
+        if single and (self.filename is None or self.size is None):
+            raise ValueError("filename and size go together")
+        return self
+
 
 class JobUpload(BaseModel):
     """How to upload a job's file: a presigned S3 PUT, that S3 accepts once, with the declared
     size."""
 
+    filename: Annotated[
+        str | None, Field(description="The file it is for (a job of several).", **OMITTED_IF_NONE)
+    ] = None
     url: Annotated[str, Field(description="The presigned URL; PUT the file's bytes to it.")]
     method: Literal["PUT"] = "PUT"
     headers: Annotated[
@@ -90,14 +127,53 @@ class JobResponse(BaseModel):
 
     job_id: Annotated[str, Field(description="The job's id: 32 hex digits.")]
     status: Annotated[JobStatus, Field(description="Where the job is.")]
-    filename: str
-    size: Annotated[int, Field(description="The file's size in bytes, as declared.")]
-    input_key: Annotated[str, Field(description="Where the upload goes in the job bucket.")]
+    filename: Annotated[
+        str | None, Field(description="A job of one file: its name.", **OMITTED_IF_NONE)
+    ] = None
+    files: Annotated[
+        list[dict[str, Any]] | None,
+        Field(
+            description="A job of several files: each one's filename, size and input_key.",
+            **OMITTED_IF_NONE,
+        ),
+    ] = None
+    size: Annotated[int, Field(description="The job's size in bytes, as declared.")]
+    input_key: Annotated[
+        str,
+        Field(
+            description=(
+                "Where the upload goes in the job bucket (a job of several files: the prefix "
+                "they go under)."
+            )
+        ),
+    ]
     options: Annotated[dict[str, Any], Field(description="The options the job runs with.")]
     created_at: Annotated[str, Field(description="ISO 8601, UTC.")]
+    cancelled_at: Annotated[
+        str | None,
+        Field(description="When DELETE /jobs/{job_id} cancelled it.", **OMITTED_IF_NONE),
+    ] = None
     upload: Annotated[
         JobUpload | None,
-        Field(description="Only from POST /jobs: how to upload the file.", **OMITTED_IF_NONE),
+        Field(description="Only from POST /jobs of one file: how to upload it.", **OMITTED_IF_NONE),
+    ] = None
+    uploads: Annotated[
+        list[JobUpload] | None,
+        Field(
+            description="Only from POST /jobs of several files: how to upload each.",
+            **OMITTED_IF_NONE,
+        ),
+    ] = None
+    progress: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description=(
+                "A job analysed in byte ranges, in progress: its ranges (null until its files "
+                "are cut), ranges_done and the documents they hold; a job of several files "
+                "waiting for them: files and files_uploaded."
+            ),
+            **OMITTED_IF_NONE,
+        ),
     ] = None
     summary: Annotated[
         dict[str, Any] | None,

@@ -1,8 +1,10 @@
 """Run a sentiment job: analyse one input object of the job bucket into its results and
-summary (see :mod:`sentiment_api.handlers.jobs` for what is written where, and when).
+summary (see :mod:`sentiment_api.handlers.jobs` for what is written where, and when), in this
+invocation, or, for a file larger than one invocation reads before its timeout and for a job of
+several files, by starting the job's execution of the jobs' state machine (:mod:`.fanout`).
 
 The analysis is :func:`.files.analyse_stream`'s; S3 is reached only through
-:class:`.storage.JobStore`.
+:class:`.storage.JobStore`, Step Functions only through :class:`.executions.Executions`.
 """
 
 from __future__ import annotations
@@ -23,10 +25,17 @@ from sentiment_api.errors import (
     JobCrashedError,
     JobTimedOutError,
 )
-from sentiment_api.jobs import storage
+from sentiment_api.jobs import fanout, storage
+from sentiment_api.jobs.executions import Executions
 from sentiment_api.jobs.files import JobOptions, Tally, analyse_stream, buffered, summary
 from sentiment_api.jobs.formats import CONTENT_TYPES, file_format
-from sentiment_api.jobs.settings import detail_of, readable_bytes, stop_margin_s
+from sentiment_api.jobs.settings import (
+    Detail,
+    JobSettings,
+    detail_of,
+    readable_bytes,
+    stop_margin_s,
+)
 from sentiment_api.jobs.timestamps import epoch_seconds
 from sentiment_api.observability import logger, metrics
 
@@ -51,14 +60,23 @@ def run_job(
     etag: str | None = None,
     seconds_left: float = 900.0,
     job_timeout_s: float = 900.0,
+    settings: JobSettings | None = None,
+    executions: Executions | None = None,
 ) -> dict[str, Any]:
     """Analyse input object ``key`` (under ``input/``) into ``output/``; return the summary.
 
     Unless this upload has been run already: S3 delivers an event at least once, and Lambda
     retries an invocation that failed. If the summary of ``key`` is for the same ``etag`` and
     says ``COMPLETED``, ``FAILED`` with any code but ``internal_error`` (which a retry may
-    fix), or ``IN_PROGRESS`` since less than ``job_timeout_s`` ago (a run still going), that
-    run stands: its summary is returned as it is, nothing is read, written or counted.
+    fix), or ``IN_PROGRESS`` since less than ``job_timeout_s`` ago (a run still going; for a
+    job fanned out, as long as its execution exists), that run stands: its summary is
+    returned as it is, nothing is read, written or counted. A job the jobs API cancelled
+    before it ran is not run either.
+
+    With ``settings`` and ``executions``, a file over :meth:`.settings.JobSettings.fans_out`'s
+    size, or any file of a job of several files once they are all uploaded, is not analysed
+    here: the job's execution is started (:func:`.fanout.start`; for a file of a job of
+    several not all uploaded yet, nothing is done and ``WAITING_FOR_UPLOAD`` returned).
 
     Args:
         store: the job bucket.
@@ -91,13 +109,17 @@ def run_job(
     """
     results_key = storage.output_keys(key)[0]  # a ValueError before anything is written
     logger.append_keys(input_key=key)
-    earlier = _earlier_run(store, key, etag, job_timeout_s)
+    earlier = _earlier_run(store, key, etag, job_timeout_s, executions)
     if earlier is not None:
         logger.info(
             "This upload has been run already; the event is a duplicate, skipped",
             extra={"etag": etag, "status": earlier["status"], "started_at": earlier["started_at"]},
         )
         return earlier
+    if settings is not None and executions is not None:
+        elsewhere = _fan_out(store, key, defaults, size, etag, settings, executions)
+        if elsewhere is not None:
+            return elsewhere
     started = time.time()
     tally = Tally()
     options = defaults
@@ -125,6 +147,9 @@ def run_job(
         fmt = file_format(key)
         job = _job_record(store, key)
         options = _options(job, defaults)
+        if job is not None and job.get("cancelled_at"):
+            logger.info("The job was cancelled before it ran; skipped")
+            return {"status": "CANCELLED", "documents": 0, "started_at": None}
         body, length, object_etag = store.open_input(key)
         described = {"key": key, "size": length, "etag": object_etag}
         _check_size(length, deadline - time.monotonic(), options)
@@ -164,8 +189,109 @@ def run_job(
     return fields
 
 
+def _fan_out(
+    store: storage.JobStore,
+    key: str,
+    defaults: JobOptions,
+    size: int | None,
+    etag: str | None,
+    settings: JobSettings,
+    executions: Executions,
+) -> dict[str, Any] | None:
+    """Start the job of ``key`` as an execution if it is one to fan out (see :func:`run_job`),
+    and return its summary; None for a job this invocation runs itself, or one it must
+    reject (an unsupported format, an unreadable record: the usual path says why)."""
+    try:
+        file_format(key)
+        job = _job_record(store, key)
+    except Exception:
+        return None  # the usual path meets the same error, and records it
+    options = _options(job, defaults)
+    if job is not None and job.get("cancelled_at"):
+        logger.info("The job was cancelled before it ran; skipped")
+        return {"status": "CANCELLED", "documents": 0, "started_at": None}
+    if job is not None and job.get("files"):
+        return _start_when_uploaded(store, job, options, settings, executions)
+    if size is None or not etag:
+        head = store.head_input(key)
+        if head is None:
+            return None
+        size, etag = head["size"], head["etag"]
+    if not settings.fans_out(size, options.engine, _detail(options)):
+        return None
+    return fanout.start(
+        store,
+        executions,
+        settings,
+        target=key,
+        files=[{"key": key, "name": None}],
+        job_id=job["job_id"] if job is not None else None,
+        options=options,
+        size=size,
+        etag=etag.strip('"'),
+        earlier=store.get_summary(key),
+    )
+
+
+def _start_when_uploaded(
+    store: storage.JobStore,
+    job: dict[str, Any],
+    options: JobOptions,
+    settings: JobSettings,
+    executions: Executions,
+) -> dict[str, Any]:
+    """A file of a job of several arrived: start the job once every one of its files is
+    there, with its declared size (each upload's event checks; the last one starts it, and
+    a second start of the same run is refused by its name)."""
+    target = job["input_key"]
+    earlier = store.get_summary(target)
+    if earlier is not None and _stands(earlier, executions):
+        return earlier
+    missing = [
+        declared["filename"]
+        for declared in job["files"]
+        if (store.head_input(declared["input_key"]) or {}).get("size") != declared["size"]
+    ]
+    if missing:
+        logger.info("Waiting for the job's other files", extra={"missing": len(missing)})
+        return {"status": "WAITING_FOR_UPLOAD", "documents": 0, "started_at": None}
+    return fanout.start(
+        store,
+        executions,
+        settings,
+        target=target,
+        files=[{"key": f["input_key"], "name": f["filename"]} for f in job["files"]],
+        job_id=job["job_id"],
+        options=options,
+        size=sum(f["size"] for f in job["files"]),
+        etag=None,
+        earlier=earlier,
+    )
+
+
+def _stands(earlier: dict[str, Any], executions: Executions | None) -> bool:
+    """Whether a job fanned out whose summary is ``earlier`` needs no new run: it has ended
+    (but ``FAILED`` ``internal_error``), or its execution exists."""
+    status = earlier.get("status")
+    if status == "COMPLETED":
+        return True
+    if status == "FAILED":
+        return earlier.get("code") != InternalError.code
+    if status == "IN_PROGRESS" and earlier.get("execution"):
+        return executions is None or executions.status(earlier["execution"]) is not None
+    return False
+
+
+def _detail(options: JobOptions) -> Detail:
+    return detail_of(options.sentences, options.explain)
+
+
 def _earlier_run(
-    store: storage.JobStore, key: str, etag: str | None, job_timeout_s: float
+    store: storage.JobStore,
+    key: str,
+    etag: str | None,
+    job_timeout_s: float,
+    executions: Executions | None = None,
 ) -> dict[str, Any] | None:
     """The summary of a run of this very upload (same ETag) that stands, else None."""
     if not etag:  # nothing to tell one upload from another by: run
@@ -184,6 +310,8 @@ def _earlier_run(
         return earlier
     if status == "FAILED":
         return None if earlier.get("code") == InternalError.code else earlier
+    if status == "IN_PROGRESS" and earlier.get("execution"):
+        return earlier if _stands(earlier, executions) else None
     if status == "IN_PROGRESS":
         return (
             earlier if time.time() - epoch_seconds(earlier["started_at"]) < job_timeout_s else None

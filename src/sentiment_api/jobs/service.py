@@ -10,6 +10,13 @@ with the same key id (None included, unless the deployment requires a key) sees 
 anyone else it does not exist (:class:`JobNotFoundError`, as an unknown id), so job ids cannot
 be probed.
 
+A job is one file (``filename`` and ``size``) or several (``files``, up to
+``settings.max_files_per_job``), each uploaded with its own presigned ``PUT`` under
+``input/<job id>/``; a job of several is analysed as one (one summary, one results file, each
+line naming its ``file``) once its last file is there. A job larger than one invocation reads,
+or of several files, runs as an execution of the jobs' state machine (:mod:`.fanout`): its
+status then shows its progress, and ``DELETE /jobs/{job_id}`` stops it (:func:`cancel_job`).
+
 Jobs in flight: each owner (API key id, or the one anonymous owner) may have at most
 ``settings.max_jobs_per_key`` jobs created and not ended, counted from the in-flight markers
 of :class:`.storage.JobStore` (``active/<owner>/<job id>``), which the sentiment job deletes
@@ -27,7 +34,10 @@ from typing import Any
 
 from sentiment_api.errors import (
     ApiKeyRequiredError,
+    IncompleteUploadError,
     InvalidFilenameError,
+    JobCrashedError,
+    JobNotCancellableError,
     JobNotFoundError,
     JobNotRunError,
     JobTimedOutError,
@@ -36,16 +46,10 @@ from sentiment_api.errors import (
     UploadTooLargeError,
 )
 from sentiment_api.jobs import storage
+from sentiment_api.jobs.executions import Executions
 from sentiment_api.jobs.formats import CONTENT_TYPES, file_format
-from sentiment_api.jobs.settings import (
-    MAX_EVENT_AGE_S,
-    MIN_BYTES_PER_S,
-    Detail,
-    JobSettings,
-    detail_of,
-)
+from sentiment_api.jobs.settings import MAX_EVENT_AGE_S, MAX_PUT_BYTES, JobSettings
 from sentiment_api.jobs.timestamps import epoch_seconds, iso_utc
-from sentiment_api.settings import get_settings
 
 UPLOAD_EXPIRY_S = 900
 """How long the upload URL works: 15 minutes."""
@@ -54,6 +58,8 @@ DOWNLOAD_EXPIRY_S = 600
 counted in the key's quota). S3 checks the expiry when a download starts, so a slow download
 of a large file still finishes. The URL is a bearer token: anyone holding it may download
 within that time, as often as they like (docs/security.md gives the egress it can cost)."""
+CANCEL_ERROR = "JobCancelled"
+"""The error a cancelled job's execution is stopped with (in its history)."""
 RETRY_AFTER_S = 60
 """The ``Retry-After`` of a 429 ``too_many_jobs``, in seconds: a job of a typical file ends
 within a minute (docs/jobs.md, "Memory and size")."""
@@ -71,74 +77,98 @@ def create_job(
     store: storage.JobStore,
     settings: JobSettings,
     *,
-    filename: str,
-    size: int,
+    files: list[tuple[str, int]],
+    several: bool = False,
     options: dict[str, Any],
     api_key_id: str | None,
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Record a new job and presign its single upload.
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Record a new job and presign its uploads, one per file.
 
     Args:
         store: the job bucket.
         settings: the deployment's job settings.
-        filename: the file's name; its extension sets the format.
-        size: the file's exact size in bytes, at least 1: the upload must be exactly this.
+        files: ``[(filename, size)]``: each file's name (its extension sets its format) and
+            exact size in bytes, at least 1: each upload must be exactly that.
+        several: the job was asked for with ``files`` (even if only one is given, it is a
+            job of several: its results name their ``file``).
         options: the job's options (``text_column``, ``neutral_threshold``, ``sentences``,
-            ``explain``), those not given left out.
+            ``explain``, ``engine``, ``language``), those not given left out.
         api_key_id: the caller's API key id, None without one: the job's owner.
 
     Returns:
-        ``(job, upload)``: the job's public fields (``job_id``, ``filename``, ``size``,
-        ``input_key``, ``options``, ``created_at``) and ``{"url", "headers", "expires_at"}``,
-        the presigned PUT and the headers it must carry exactly.
+        ``(job, uploads)``: the job's public fields (``job_id``, ``filename`` and ``size``
+        of a job of one file, or ``files`` (``[{"filename", "size", "input_key"}]``) and
+        ``size`` (all together) of a job of several, ``input_key`` (the file's, or the job's
+        ``input/<job id>/``), ``options``, ``created_at``) and, per file,
+        ``{"filename", "url", "headers", "expires_at"}``: a presigned PUT and the headers it
+        must carry exactly.
 
     Raises:
         ApiKeyRequiredError: ``settings.auth_required`` and no ``api_key_id``.
-        InvalidFilenameError: a path, a hidden name, not .txt/.csv/.jsonl, or ``text_column``
-            for a file that is not a .csv.
-        UploadTooLargeError: ``size`` is over ``settings.max_file_bytes`` for the job's engine
-            (its own, else the deployment's) and its ``sentences`` and ``explain``: the upload cap
-            (``MAX_UPLOAD_BYTES``) or what one job reads before its timeout, whichever is
-            smaller; the message names which.
+        InvalidFilenameError: a path, a hidden name, not .txt/.csv/.jsonl, a name given twice,
+            more files than ``settings.max_files_per_job``, or ``text_column`` for a job
+            without a .csv.
+        UploadTooLargeError: a file over ``settings.max_file_bytes()`` (one ``PUT``), or the
+            files together over ``MAX_UPLOAD_BYTES``; the message names which.
         TooManyJobsError: the owner has ``settings.max_jobs_per_key`` jobs in flight already
             (429, ``Retry-After`` :data:`RETRY_AFTER_S`); nothing is created.
     """
     if settings.auth_required and api_key_id is None:
         raise ApiKeyRequiredError
-    fmt = _format_of(filename)
-    if options.get("text_column") is not None and fmt != "csv":
+    formats = [_format_of(name) for name, _ in files]
+    if len({name for name, _ in files}) != len(files):
+        raise InvalidFilenameError("Each file of a job must have a name of its own")
+    if len(files) > settings.max_files_per_job:
+        raise InvalidFilenameError(
+            f"A job has at most {settings.max_files_per_job} files (MAX_FILES_PER_JOB), "
+            f"not {len(files)}"
+        )
+    if options.get("text_column") is not None and "csv" not in formats:
         raise InvalidFilenameError("text_column applies to .csv files only")
-    engine = options.get("engine") or get_settings().engine
-    detail = detail_of(bool(options.get("sentences")), bool(options.get("explain")))
-    limit = settings.max_file_bytes(engine, detail)
-    if size > limit:
-        raise UploadTooLargeError(size, limit, _size_cap_source(settings, engine, detail))
+    for _, size in files:
+        if size > settings.max_file_bytes():
+            raise UploadTooLargeError(size, settings.max_file_bytes(), _size_cap_source(settings))
+    total = sum(size for _, size in files)
+    if total > settings.max_upload_bytes:
+        raise UploadTooLargeError(
+            total, settings.max_upload_bytes, "MAX_UPLOAD_BYTES, the deployment's cap on a job"
+        )
     now = time.time()
     job_id = storage.new_job_id()
     _take_a_slot(store, settings, api_key_id, job_id, now)
-    key = storage.input_key(job_id, filename)
-    job = {
-        "job_id": job_id,
-        "filename": filename,
-        "size": size,
-        "input_key": key,
-        "options": options,
-        "created_at": iso_utc(now, "seconds"),
-        "api_key_id": api_key_id,
-    }
+    job: dict[str, Any] = {"job_id": job_id}
+    if several:
+        job.update(
+            files=[
+                {"filename": name, "size": size, "input_key": storage.input_key(job_id, name)}
+                for name, size in files
+            ],
+            size=total,
+            input_key=storage.input_key(job_id, ""),
+        )
+    else:
+        ((name, size),) = files
+        job.update(filename=name, size=size, input_key=storage.input_key(job_id, name))
+    job.update(options=options, created_at=iso_utc(now, "seconds"), api_key_id=api_key_id)
     store.put_job(job)
-    content_type = CONTENT_TYPES[fmt]
-    upload = {
-        "url": store.presign_upload(key, content_type, size, UPLOAD_EXPIRY_S),
-        # The signed headers, which the PUT must carry with these values.
-        "headers": {
-            "Content-Length": str(size),
-            "Content-Type": content_type,
-            "If-None-Match": "*",
-        },
-        "expires_at": iso_utc(now + UPLOAD_EXPIRY_S, "seconds"),
-    }
-    return _public(job), upload
+    uploads = []
+    for (name, size), fmt in zip(files, formats, strict=True):
+        content_type = CONTENT_TYPES[fmt]
+        key = storage.input_key(job_id, name)
+        uploads.append(
+            {
+                "filename": name,
+                "url": store.presign_upload(key, content_type, size, UPLOAD_EXPIRY_S),
+                # The signed headers, which the PUT must carry with these values.
+                "headers": {
+                    "Content-Length": str(size),
+                    "Content-Type": content_type,
+                    "If-None-Match": "*",
+                },
+                "expires_at": iso_utc(now + UPLOAD_EXPIRY_S, "seconds"),
+            }
+        )
+    return _public(job), uploads
 
 
 def job_status(
@@ -147,44 +177,52 @@ def job_status(
     job_id: str,
     *,
     api_key_id: str | None,
+    executions: Executions | None = None,
 ) -> dict[str, Any]:
     """The status of job ``job_id``, as its owner may see it.
 
     The status comes from what is in the bucket. No summary yet: ``WAITING_FOR_UPLOAD`` while
-    the upload is not there, ``QUEUED`` once it is (its S3 event waits for the job function:
-    throttled by its reserved concurrency, or about to start); but a job ``QUEUED`` for longer
-    than :data:`~sentiment_api.jobs.settings.MAX_EVENT_AGE_S` plus :data:`TIMEOUT_GRACE_S`
-    since the upload never ran (Lambda sent its event to the on-failure queue): ``FAILED``,
-    ``code: not_run``. Then the summary's status, except that one ``IN_PROGRESS`` for longer
-    than ``settings.job_timeout_s`` plus :data:`TIMEOUT_GRACE_S` is ``FAILED``,
-    ``code: timed_out``. (A ``FAILED`` of the API's own, ``not_run`` or ``timed_out``, is
-    not written to the bucket: if the job does run later, its own summary is what is shown.)
+    the upload is not there (every file of a job of several), ``QUEUED`` once it is (its S3
+    event waits for the job function: throttled by its reserved concurrency, or about to
+    start); but a job ``QUEUED`` for longer than
+    :data:`~sentiment_api.jobs.settings.MAX_EVENT_AGE_S` plus :data:`TIMEOUT_GRACE_S` since
+    the upload never ran (Lambda sent its event to the on-failure queue): ``FAILED``,
+    ``code: not_run``; and a job of several files not all uploaded when their URLs expired can
+    never start: ``FAILED``, ``code: incomplete_upload``. Then the summary's status, except
+    that one ``IN_PROGRESS`` for longer than ``settings.job_timeout_s`` plus
+    :data:`TIMEOUT_GRACE_S` is ``FAILED``, ``code: timed_out``; a job fanned out has no such
+    limit but its execution's: if that has ended while the summary still says
+    ``IN_PROGRESS``, ``FAILED`` (``internal_error``). A job cancelled
+    (:func:`cancel_job`) is ``CANCELLED``, unless it ended first. (A ``FAILED`` of the API's
+    own is not written to the bucket: if the job does run later, its own summary is what is
+    shown.)
 
     Returns:
         the job's public fields (see :func:`create_job`) with ``status``, ``summary`` (None
-        before the job starts, but for ``not_run``: ``{"status", "code", "reason", "input"}``)
-        and ``results`` (``{"url", "expires_at"}`` when ``COMPLETED``,
-        else None).
+        before the job starts, but for ``not_run`` and ``incomplete_upload``: ``{"status",
+        "code", "reason", "input"}``), ``progress`` (a job fanned out in progress:
+        ``{"ranges" (None until its files are cut), "ranges_done", "documents"}``; a job of
+        several files waiting: ``{"files", "files_uploaded"}``; else None) and ``results``
+        (``{"url", "expires_at"}`` when ``COMPLETED``, else None).
 
     Raises:
         JobNotFoundError: the id is malformed, no job has it, or the caller's key id is not
             the job's (or is None while the deployment requires a key).
     """
-    if not storage.JOB_ID.fullmatch(job_id):
-        raise JobNotFoundError
-    if settings.auth_required and api_key_id is None:
-        raise JobNotFoundError
-    job = store.get_job(job_id)
-    # .get: a record written before jobs were owned has no key id, as a job created without one
-    if job is None or job.get("api_key_id") != api_key_id:
-        raise JobNotFoundError
+    job = _owned_job(store, settings, job_id, api_key_id)
     summary = store.get_summary(job["input_key"])
     now = time.time()
-    if summary is None:
-        status, summary = _before_the_run(store, job["input_key"], now)
+    progress = None
+    ended = summary is not None and summary["status"] in ("COMPLETED", "FAILED")
+    if job.get("cancelled_at") and not ended:
+        status = "CANCELLED"
+    elif summary is None:
+        status, summary, progress = _before_the_run(store, job, now)
     else:
         status = summary["status"]
-    if (
+    if status == "IN_PROGRESS" and summary is not None and summary.get("execution"):
+        status, summary, progress = _fanned_out(store, summary, executions)
+    elif (
         summary is not None
         and status == "IN_PROGRESS"
         and _started(summary) + settings.job_timeout_s + TIMEOUT_GRACE_S < now
@@ -204,7 +242,101 @@ def job_status(
             "url": store.presign_results(job["input_key"], DOWNLOAD_EXPIRY_S),
             "expires_at": iso_utc(now + DOWNLOAD_EXPIRY_S, "seconds"),
         }
-    return {**_public(job), "status": status, "summary": summary, "results": results}
+    return {
+        **_public(job),
+        "status": status,
+        "summary": summary,
+        "progress": progress,
+        "results": results,
+    }
+
+
+def cancel_job(
+    store: storage.JobStore,
+    settings: JobSettings,
+    job_id: str,
+    *,
+    api_key_id: str | None,
+    executions: Executions | None,
+) -> dict[str, Any]:
+    """Cancel job ``job_id`` for its owner (``DELETE /jobs/{job_id}``): a job fanned out has
+    its execution stopped (no step runs after; ranges in flight finish and are dropped); a job
+    not started yet never will (the job function skips a cancelled job's events). The job
+    then no longer counts as in flight. Cancelling a cancelled job again answers the same.
+
+    Returns:
+        the job's status (:func:`job_status`), ``CANCELLED``.
+
+    Raises:
+        JobNotFoundError: as :func:`job_status`.
+        JobNotCancellableError: the job has ended (``COMPLETED`` or ``FAILED``), or it runs in
+            one invocation (a file under what one reads), which nothing can stop: it ends
+            within the job function's timeout.
+    """
+    job = _owned_job(store, settings, job_id, api_key_id)
+    if job.get("cancelled_at"):
+        return job_status(store, settings, job_id, api_key_id=api_key_id, executions=executions)
+    summary = store.get_summary(job["input_key"])
+    if summary is not None and summary["status"] == "IN_PROGRESS":
+        if not summary.get("execution") or executions is None:
+            raise JobNotCancellableError(
+                "The job runs in one invocation, which cannot be stopped; it ends within the "
+                f"job function's {settings.job_timeout_s} s timeout"
+            )
+        executions.stop(summary["execution"], CANCEL_ERROR, f"DELETE /jobs/{job_id} by its owner")
+        summary = store.get_summary(job["input_key"])  # it may have ended meanwhile
+    if summary is not None and summary["status"] in ("COMPLETED", "FAILED"):
+        raise JobNotCancellableError(f"The job has ended: {summary['status']}")
+    store.put_job({**job, "cancelled_at": iso_utc(time.time(), "seconds")})
+    store.clear_in_flight(api_key_id, job_id)
+    return job_status(store, settings, job_id, api_key_id=api_key_id, executions=executions)
+
+
+def _owned_job(
+    store: storage.JobStore, settings: JobSettings, job_id: str, api_key_id: str | None
+) -> dict[str, Any]:
+    """The record of ``job_id`` if ``api_key_id`` owns it.
+
+    Raises:
+        JobNotFoundError: as :func:`job_status`.
+    """
+    if not storage.JOB_ID.fullmatch(job_id):
+        raise JobNotFoundError
+    if settings.auth_required and api_key_id is None:
+        raise JobNotFoundError
+    job = store.get_job(job_id)
+    # .get: a record written before jobs were owned has no key id, as a job created without one
+    if job is None or job.get("api_key_id") != api_key_id:
+        raise JobNotFoundError
+    return job
+
+
+def _fanned_out(
+    store: storage.JobStore, summary: dict[str, Any], executions: Executions | None
+) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
+    """The status, summary and progress of a job fanned out whose summary says
+    ``IN_PROGRESS``: its ranges done (each range's marker names its documents, so one
+    listing tells both), unless its execution has ended without a word."""
+    ended = executions.status(summary["execution"]) if executions is not None else None
+    if ended is not None and ended not in ("RUNNING", "SUCCEEDED"):
+        failed = {
+            **summary,
+            "status": "FAILED",
+            "code": JobCrashedError.code,
+            "reason": f"The job's execution ended {ended} without its summary",
+        }
+        return "FAILED", failed, None
+    done = store.list_work(summary["run_id"], "done")
+    documents: dict[int, int] = {}
+    for name in done:
+        index, _, count = name.partition(".")
+        documents[int(index)] = int(count)
+    progress = {
+        "ranges": summary.get("ranges"),
+        "ranges_done": len(documents),
+        "documents": sum(documents.values()),
+    }
+    return "IN_PROGRESS", summary, progress
 
 
 def _take_a_slot(
@@ -245,53 +377,95 @@ def _still_in_flight(
     be in flight; a marker whose job cannot be is deleted.
 
     In flight: marked within the upload URL's life (plus :data:`TIMEOUT_GRACE_S`), so its upload
-    may still come; or uploaded, not ended (no ``COMPLETED`` or ``FAILED`` summary), and
-    uploaded within :data:`~sentiment_api.jobs.settings.MAX_EVENT_AGE_S` plus the job timeout
-    plus :data:`TIMEOUT_GRACE_S`, after which its event cannot run any more.
+    may still come; or uploaded (every file), not ended (no ``COMPLETED`` or ``FAILED``
+    summary, not cancelled), and uploaded within
+    :data:`~sentiment_api.jobs.settings.MAX_EVENT_AGE_S` plus the job timeout plus
+    :data:`TIMEOUT_GRACE_S`, after which its event cannot run any more; or fanned out and not
+    ended.
     """
     if marked + UPLOAD_EXPIRY_S + TIMEOUT_GRACE_S >= now:
         return True
     job = store.get_job(job_id)
-    upload = store.head_input(job["input_key"]) if job is not None else None
-    if job is not None and upload is not None:
+    uploaded = _last_upload(store, job) if job is not None and not job.get("cancelled_at") else None
+    if job is not None and uploaded is not None:
         summary = store.get_summary(job["input_key"])
         ended = summary is not None and summary.get("status") in ("COMPLETED", "FAILED")
-        deadline = upload["last_modified"] + MAX_EVENT_AGE_S + settings.job_timeout_s
-        if not ended and deadline + TIMEOUT_GRACE_S >= now:
+        fanned_out = summary is not None and bool(summary.get("execution"))
+        deadline = uploaded + MAX_EVENT_AGE_S + settings.job_timeout_s
+        if not ended and (fanned_out or deadline + TIMEOUT_GRACE_S >= now):
             return True
     store.clear_in_flight(api_key_id, job_id)
     return False
 
 
+def _uploads(store: storage.JobStore, job: dict[str, Any]) -> list[dict[str, Any] | None]:
+    """The ``HEAD`` of each of the job's uploads (None for one not there), in order."""
+    keys = [f["input_key"] for f in job["files"]] if job.get("files") else [job["input_key"]]
+    return [store.head_input(key) for key in keys]
+
+
+def _last_upload(store: storage.JobStore, job: dict[str, Any]) -> float | None:
+    """When the job's last upload arrived (Unix seconds), None while one is missing."""
+    uploads = _uploads(store, job)
+    if any(upload is None for upload in uploads):
+        return None
+    return max(float(upload["last_modified"]) for upload in uploads if upload is not None)
+
+
 def _before_the_run(
-    store: storage.JobStore, key: str, now: float
-) -> tuple[str, dict[str, Any] | None]:
-    """The status, and summary, of a job whose run has written no summary."""
-    upload = store.head_input(key)
-    if upload is None:
-        return "WAITING_FOR_UPLOAD", None
-    if upload["last_modified"] + MAX_EVENT_AGE_S + TIMEOUT_GRACE_S >= now:
-        return "QUEUED", None
-    return "FAILED", {
-        "status": "FAILED",
-        "code": JobNotRunError.code,
-        "reason": (
-            f"The job did not start within {MAX_EVENT_AGE_S // 3600} hours of the upload (the "
-            "job function was busy); its event went to the on-failure queue. Create a new job"
-        ),
-        "input": {"key": key, "size": upload["size"], "etag": upload["etag"]},
-    }
-
-
-def _size_cap_source(settings: JobSettings, engine: str, detail: Detail) -> str:
-    if settings.max_job_bytes(engine, detail) < settings.max_upload_bytes:
-        options = "" if detail == "plain" else f" with {detail}"
+    store: storage.JobStore, job: dict[str, Any], now: float
+) -> tuple[str, dict[str, Any] | None, dict[str, Any] | None]:
+    """The status, summary and progress of a job whose run has written no summary."""
+    uploads = _uploads(store, job)
+    present = [upload for upload in uploads if upload is not None]
+    several = bool(job.get("files"))
+    progress = {"files": len(uploads), "files_uploaded": len(present)} if several else None
+    if len(present) < len(uploads):
+        expired = epoch_seconds(job["created_at"]) + UPLOAD_EXPIRY_S + TIMEOUT_GRACE_S < now
+        if not (several and present and expired):
+            return "WAITING_FOR_UPLOAD", None, progress
         return (
-            f"the most one job reads in the job function's {settings.job_timeout_s} s timeout, "
-            f"at {MIN_BYTES_PER_S[engine, detail]} bytes/s, the {engine} engine's worst "
-            f"case{options}"
+            "FAILED",
+            {
+                "status": "FAILED",
+                "code": IncompleteUploadError.code,
+                "reason": (
+                    f"Only {len(present)} of the job's {len(uploads)} files were uploaded "
+                    "before their upload URLs expired; the job cannot start. Create a new job"
+                ),
+                "input": {"prefix": job["input_key"], "files": len(uploads)},
+            },
+            None,
         )
-    return "MAX_UPLOAD_BYTES, the deployment's upload cap"
+    last = max(upload["last_modified"] for upload in present)
+    if last + MAX_EVENT_AGE_S + TIMEOUT_GRACE_S >= now:
+        return "QUEUED", None, None
+    upload = present[-1]
+    described: dict[str, Any] = (
+        {"prefix": job["input_key"], "files": len(uploads)}
+        if several
+        else {"key": job["input_key"], "size": upload["size"], "etag": upload["etag"]}
+    )
+    return (
+        "FAILED",
+        {
+            "status": "FAILED",
+            "code": JobNotRunError.code,
+            "reason": (
+                f"The job did not start within {MAX_EVENT_AGE_S // 3600} hours of the upload "
+                "(the job function was busy); its event went to the on-failure queue. Create a "
+                "new job"
+            ),
+            "input": described,
+        },
+        None,
+    )
+
+
+def _size_cap_source(settings: JobSettings) -> str:
+    if settings.max_upload_bytes <= MAX_PUT_BYTES:
+        return "MAX_UPLOAD_BYTES, the deployment's cap on a job"
+    return "the most one S3 upload (PUT) may carry"
 
 
 def _format_of(filename: str) -> str:

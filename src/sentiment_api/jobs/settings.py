@@ -6,10 +6,28 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, overload
 
-DEFAULT_MAX_UPLOAD_BYTES = 100_000_000
-"""Default cap on a job's file, in bytes (100 MB; the template's ``MaxUploadBytes``)."""
+DEFAULT_MAX_UPLOAD_BYTES = 5_000_000_000
+"""Default cap on a job's bytes, a file or a job's files together (5 GB; the template's
+``MaxUploadBytes``): far past what one function reads (:meth:`JobSettings.max_job_bytes`), as
+a larger job fans out (:mod:`.fanout`)."""
+MAX_PUT_BYTES = 5_000_000_000
+"""The largest object one S3 ``PUT`` may carry (5 GB; S3 User Guide, "Uploading objects"):
+the most one file of a job may be, as each is one presigned ``PUT``."""
+DEFAULT_MAP_CONCURRENCY = 40
+"""Default number of byte ranges analysed at once by one job fanned out (the template's
+``MapConcurrency``: the Distributed Map's ``MaxConcurrency`` and the range function's reserved
+concurrency)."""
+DEFAULT_MAX_FILES_PER_JOB = 100
+"""Default most files in one job (the template's ``MaxFilesPerJob``)."""
+MAX_FILES_PER_JOB_LIMIT = 250
+"""The most ``MaxFilesPerJob`` may be: what fits in the jobs API's request body and in one
+execution's input (the files' names travel in it)."""
+MIN_RANGE_BYTES = 16_000_000
+"""The smallest byte range a job is cut into (16 MB): each range's results (about 3 times its
+bytes) are then well over S3's 5 MiB part minimum, so the merge copies them server-side, and
+an invocation's start (about a second) stays small beside its work."""
 
 DEFAULT_MAX_JOBS_PER_KEY = 2
 """Default cap on one API key's jobs in flight (the template's ``MaxJobsPerKey``): below the
@@ -95,17 +113,28 @@ class JobSettings:
         job_timeout_s: the sentiment job function's timeout, in seconds (env
             ``JOB_TIMEOUT_SECONDS``, default 900): a job ``IN_PROGRESS`` for longer (plus a
             minute) has died without a word.
-        max_upload_bytes: the largest file ``POST /jobs`` accepts, in bytes (env
-            ``MAX_UPLOAD_BYTES``, default :data:`DEFAULT_MAX_UPLOAD_BYTES`).
+        max_upload_bytes: the largest job ``POST /jobs`` accepts, in bytes: a file, or a
+            job's files together (env ``MAX_UPLOAD_BYTES``, default
+            :data:`DEFAULT_MAX_UPLOAD_BYTES`).
         auth_required: the API requires an API key (env ``AUTH_REQUIRED`` is ``"true"``,
             any case); then a request without a key id sees no job.
         max_jobs_per_key: the most jobs one API key may have in flight (created and not
             ended); ``POST /jobs`` over it is a 429 (env ``MAX_JOBS_PER_KEY``, default
             :data:`DEFAULT_MAX_JOBS_PER_KEY`). Every caller without a key shares one count.
+        state_machine_arn: the jobs' state machine, which a job fanned out runs as (env
+            ``STATE_MACHINE_ARN``; the sentiment job's and the jobs API's).
+        map_concurrency: ranges of one job analysed at once (env ``MAP_CONCURRENCY``, default
+            :data:`DEFAULT_MAP_CONCURRENCY`).
+        max_files_per_job: the most files one job may have (env ``MAX_FILES_PER_JOB``,
+            default :data:`DEFAULT_MAX_FILES_PER_JOB`, at most :data:`MAX_FILES_PER_JOB_LIMIT`).
+        fan_out_bytes: a tuning knob, not in the template (env ``FAN_OUT_BYTES``): fan out
+            files over this many bytes instead of over :meth:`max_job_bytes`.
+        range_bytes: a tuning knob, not in the template (env ``RANGE_BYTES``): cut files in
+            ranges of this many bytes instead of :meth:`range_size`'s.
 
-    Derived, for a job's engine and :data:`Detail`: :meth:`max_job_bytes` (what one job
-    can read in its timeout) and :meth:`max_file_bytes` (what ``POST /jobs`` accepts: the
-    smaller of the two caps).
+    Derived: for a job's engine and :data:`Detail`, :meth:`max_job_bytes` (what one
+    invocation reads in its timeout), hence :meth:`fans_out` and :meth:`range_size`; and
+    :meth:`max_file_bytes` (the largest file ``POST /jobs`` accepts).
 
     Raises:
         ValueError: a number is not a positive integer; the function then fails at init. (The
@@ -118,6 +147,11 @@ class JobSettings:
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     auth_required: bool = False
     max_jobs_per_key: int = DEFAULT_MAX_JOBS_PER_KEY
+    state_machine_arn: str = ""
+    map_concurrency: int = DEFAULT_MAP_CONCURRENCY
+    max_files_per_job: int = DEFAULT_MAX_FILES_PER_JOB
+    fan_out_bytes: int | None = None
+    range_bytes: int | None = None
 
     def max_job_bytes(self, engine: str, detail: Detail) -> int:
         """The largest file one job with this ``engine`` and :data:`Detail` reads before
@@ -127,11 +161,32 @@ class JobSettings:
         seconds = self.job_timeout_s - START_ALLOWANCE_S
         return readable_bytes(seconds - stop_margin_s(seconds), engine, detail)
 
-    def max_file_bytes(self, engine: str, detail: Detail) -> int:
-        """The largest file ``POST /jobs`` accepts for a job with this ``engine`` and
-        :data:`Detail`, in bytes: the smaller of ``max_upload_bytes`` and
-        :meth:`max_job_bytes`."""
-        return min(self.max_upload_bytes, self.max_job_bytes(engine, detail))
+    def max_file_bytes(self) -> int:
+        """The largest file ``POST /jobs`` accepts, in bytes: the smaller of
+        ``max_upload_bytes`` (which also caps a job's files together) and
+        :data:`MAX_PUT_BYTES` (one presigned ``PUT``). Neither the engine nor the detail
+        bounds it: a file over :meth:`max_job_bytes` fans out."""
+        return min(self.max_upload_bytes, MAX_PUT_BYTES)
+
+    def fans_out(self, size: int, engine: str, detail: Detail) -> bool:
+        """Whether a file of ``size`` bytes is analysed in byte ranges over several
+        invocations (:mod:`.fanout`) rather than in one: when it is over
+        ``fan_out_bytes`` if set, else over :meth:`max_job_bytes`, what one invocation is sure
+        to read before its timeout (below it, one invocation is cheaper: no orchestration, no
+        merge, and no slower)."""
+        if self.fan_out_bytes is not None:
+            return size > self.fan_out_bytes
+        return size > self.max_job_bytes(engine, detail)
+
+    def range_size(self, size: int, engine: str, detail: Detail) -> int:
+        """The bytes of each range a file of ``size`` bytes is cut into: ``range_bytes`` if
+        set; else enough ranges for ``map_concurrency`` invocations at once
+        (``size / map_concurrency``), but no range under :data:`MIN_RANGE_BYTES` nor over
+        :meth:`max_job_bytes` (each must be read in one invocation, at the engine's worst)."""
+        if self.range_bytes is not None:
+            return self.range_bytes
+        share = -(-size // self.map_concurrency)
+        return max(MIN_RANGE_BYTES, min(share, self.max_job_bytes(engine, detail)))
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> JobSettings:
@@ -147,6 +202,13 @@ class JobSettings:
             max_upload_bytes=_positive_int(env, "MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES),
             auth_required=env.get("AUTH_REQUIRED", "").strip().lower() == "true",
             max_jobs_per_key=_positive_int(env, "MAX_JOBS_PER_KEY", DEFAULT_MAX_JOBS_PER_KEY),
+            state_machine_arn=env.get("STATE_MACHINE_ARN", ""),
+            map_concurrency=_positive_int(env, "MAP_CONCURRENCY", DEFAULT_MAP_CONCURRENCY),
+            max_files_per_job=_positive_int(
+                env, "MAX_FILES_PER_JOB", DEFAULT_MAX_FILES_PER_JOB, MAX_FILES_PER_JOB_LIMIT
+            ),
+            fan_out_bytes=_positive_int(env, "FAN_OUT_BYTES", None),
+            range_bytes=_positive_int(env, "RANGE_BYTES", None),
         )
 
 
@@ -162,7 +224,17 @@ def get_job_settings() -> JobSettings:
     return JobSettings.from_env()
 
 
-def _positive_int(env: dict[str, str] | os._Environ[str], name: str, default: int) -> int:
+@overload
+def _positive_int(
+    env: dict[str, str] | os._Environ[str], name: str, default: int, most: int | None = None
+) -> int: ...
+@overload
+def _positive_int(
+    env: dict[str, str] | os._Environ[str], name: str, default: None, most: int | None = None
+) -> int | None: ...
+def _positive_int(
+    env: dict[str, str] | os._Environ[str], name: str, default: int | None, most: int | None = None
+) -> int | None:
     raw = env.get(name)
     if not raw:
         return default
@@ -172,4 +244,6 @@ def _positive_int(env: dict[str, str] | os._Environ[str], name: str, default: in
         raise ValueError(f"{name} must be an integer, not {raw!r}") from None
     if value < 1:
         raise ValueError(f"{name} must be at least 1, not {value}")
+    if most is not None and value > most:
+        raise ValueError(f"{name} must be at most {most}, not {value}")
     return value

@@ -15,6 +15,17 @@ Keys (one bucket, four prefixes, each function's IAM policy scoped to the ones i
   and deleted by the sentiment job when the job ends: the per-key count of jobs in flight
   (:meth:`JobStore.in_flight`), listed under the owner's prefix. ``<owner>`` is
   ``key-<API key id>``, or ``anonymous`` for a job created without a key.
+- ``work/<run id>/``: the working files of a job fanned out over several invocations
+  (:mod:`.fanout`): ``plans/<file>.json`` (each file's ranges), ``manifest.json`` (every range:
+  the Distributed Map's items), ``files.json``, and per range ``parts/<range>.jsonl`` (its
+  results), ``tallies/<range>.json`` (its counts, written last: the range is done),
+  ``done/<range>.<documents>`` (an empty marker, for the progress a listing gives) and
+  ``failures/<range>.json`` (why its last try failed). Deleted when the job completes; else
+  expired with the rest of the bucket.
+
+A job over several files (``POST /jobs`` with ``files``) has them uploaded under
+``input/<job id>/``, and its results and summary, for all of them, at ``output/<job id>.jsonl``
+and ``output/<job id>.summary.json`` (:func:`output_keys` of the prefix).
 
 S3 answers a missing key with 403, not 404, to a caller that may not list the bucket, and the
 functions may not (no bucket-wide ``s3:ListBucket``): every read here takes a 403 for a
@@ -27,6 +38,7 @@ the tests, a moto one) and never creates one.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import uuid
@@ -39,6 +51,13 @@ INPUT_PREFIX = "input/"
 OUTPUT_PREFIX = "output/"
 JOBS_PREFIX = "jobs/"
 ACTIVE_PREFIX = "active/"
+WORK_PREFIX = "work/"
+
+MIN_PART_BYTES = 5 * 1024 * 1024
+"""S3's smallest part of a multipart upload but the last, in bytes (5 MiB; S3 User Guide,
+"Amazon S3 multipart upload limits")."""
+MAX_PARTS = 10_000
+"""S3's most parts in one multipart upload (same source)."""
 
 MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound", "403", "AccessDenied", "Forbidden"})
 """The S3 error codes of a read of a key that is not there: 404 (``NoSuchKey``; a ``HEAD``
@@ -50,6 +69,7 @@ JOB_ID = re.compile(r"[0-9a-f]{32}")
 """A job id: a random UUID's 32 lower-case hex digits."""
 
 _JOB_INPUT = re.compile(rf"{INPUT_PREFIX}({JOB_ID.pattern})/[^/]+")
+_JOB_PREFIX = re.compile(rf"{INPUT_PREFIX}({JOB_ID.pattern})/")
 
 
 def new_job_id() -> str:
@@ -89,20 +109,28 @@ def is_missing(exc: Exception) -> bool:
 
 
 def output_keys(key: str) -> tuple[str, str]:
-    """The ``(results, summary)`` keys of input object ``key``.
+    """The ``(results, summary)`` keys of input object ``key``, or of a job over every file
+    under a prefix ``key`` (ending in ``/``: ``input/<job id>/`` gives
+    ``output/<job id>.jsonl``, which no file's results can be, as a file's keep its extension).
 
     Raises:
         ValueError: ``key`` is not under ``input/``.
     """
-    if not key.startswith(INPUT_PREFIX) or key == INPUT_PREFIX:
+    if not key.startswith(INPUT_PREFIX) or key.rstrip("/") + "/" == INPUT_PREFIX:
         raise ValueError(f"{key!r} is not under {INPUT_PREFIX}")
-    name = OUTPUT_PREFIX + key.removeprefix(INPUT_PREFIX)
+    name = OUTPUT_PREFIX + key.removeprefix(INPUT_PREFIX).removesuffix("/")
     return f"{name}.jsonl", f"{name}.summary.json"
 
 
+def work_key(run_id: str, *names: str) -> str:
+    """A key of run ``run_id``'s working files: ``work/<run id>/<names...>``."""
+    return "/".join((WORK_PREFIX.removesuffix("/"), run_id, *names))
+
+
 def job_id_of(key: str) -> str | None:
-    """The job id of an input key the jobs API made, else None."""
-    match = _JOB_INPUT.fullmatch(key)
+    """The job id of an input key the jobs API made (a file of its, or its prefix), else
+    None."""
+    match = _JOB_INPUT.fullmatch(key) or _JOB_PREFIX.fullmatch(key)
     return match.group(1) if match else None
 
 
@@ -124,7 +152,7 @@ def get_json(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
     return value
 
 
-def put_json(s3: Any, bucket: str, key: str, value: dict[str, Any]) -> None:
+def put_json(s3: Any, bucket: str, key: str, value: dict[str, Any] | list[Any]) -> None:
     """Store ``value`` at ``key`` as UTF-8 JSON."""
     s3.put_object(
         Bucket=bucket,
@@ -211,6 +239,162 @@ class JobStore:
     def delete_results(self, input_key: str) -> None:
         """Delete the results of input ``input_key``, if any (S3 deletes idempotently)."""
         self.s3.delete_object(Bucket=self.bucket, Key=output_keys(input_key)[0])
+
+    def open_range(
+        self, key: str, start: int, end: int, etag: str | None = None
+    ) -> tuple[BinaryIO, int]:
+        """``(body, size)`` of bytes ``[start, end)`` of object ``key`` (a ranged ``GET``;
+        nothing is read for an empty range: ``(empty body, 0)``); with ``etag``, only of that
+        version of the object (``If-Match``).
+
+        Raises:
+            InputMissingError: there is no such object (404, or 403: :data:`MISSING_CODES`).
+            botocore.exceptions.ClientError: ``PreconditionFailed``: the object was replaced.
+        """
+        if end <= start:
+            return io.BytesIO(b""), 0
+        extra = {"IfMatch": f'"{etag}"'} if etag else {}
+        try:
+            obj = self.s3.get_object(
+                Bucket=self.bucket, Key=key, Range=f"bytes={start}-{end - 1}", **extra
+            )
+        except self.s3.exceptions.ClientError as exc:
+            if is_missing(exc):
+                raise InputMissingError from None
+            raise
+        return obj["Body"], obj["ContentLength"]
+
+    # ---- the working files of a job fanned out (work/<run id>/) -------------------------------
+
+    def put_work(self, run_id: str, name: str, value: dict[str, Any] | list[Any]) -> None:
+        """Store ``value`` as JSON at ``work/<run id>/<name>``."""
+        put_json(self.s3, self.bucket, work_key(run_id, name), value)
+
+    def get_work(self, run_id: str, name: str) -> Any:
+        """The JSON at ``work/<run id>/<name>``, or None if there is none."""
+        try:
+            body = self.s3.get_object(Bucket=self.bucket, Key=work_key(run_id, name))["Body"]
+        except self.s3.exceptions.ClientError as exc:
+            if is_missing(exc):
+                return None
+            raise
+        return json.loads(body.read())
+
+    def put_work_file(self, run_id: str, name: str, path: str, content_type: str) -> None:
+        """Upload the local file at ``path`` to ``work/<run id>/<name>`` (multipart above
+        boto3's 8 MB threshold; the same key each time: a retried range overwrites its part)."""
+        self.s3.upload_file(
+            path, self.bucket, work_key(run_id, name), ExtraArgs={"ContentType": content_type}
+        )
+
+    def mark_work(self, run_id: str, name: str) -> None:
+        """Write an empty marker at ``work/<run id>/<name>``."""
+        self.s3.put_object(Bucket=self.bucket, Key=work_key(run_id, name), Body=b"")
+
+    def list_work(self, run_id: str, folder: str) -> list[str]:
+        """The names under ``work/<run id>/<folder>/`` (``ListObjectsV2``, by prefix; a page
+        per 1,000)."""
+        prefix = work_key(run_id, folder) + "/"
+        names: list[str] = []
+        paginator = self.s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            names.extend(item["Key"].removeprefix(prefix) for item in page.get("Contents", []))
+        return names
+
+    def delete_work(self, run_id: str) -> None:
+        """Delete every working file of run ``run_id`` (``DeleteObjects``, 1,000 a call)."""
+        prefix = work_key(run_id) + "/"
+        paginator = self.s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if keys:
+                self.s3.delete_objects(Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True})
+
+    def assemble(self, parts: list[tuple[str, int]], key: str, content_type: str) -> dict[str, int]:
+        """Write the objects ``parts`` (``[(key, size in bytes)]``), end to end in that order,
+        as object ``key``, holding at most about twice :data:`MIN_PART_BYTES` in memory.
+
+        A part of at least :data:`MIN_PART_BYTES` is copied by S3 itself (``UploadPartCopy``:
+        its bytes never come here); smaller ones are read and joined until the buffer holds
+        that many (topped up from the head of the next part, whose rest is then copied from
+        an offset), and uploaded (``UploadPart``); the last part may be smaller (S3's rule).
+        In all under :data:`MIN_PART_BYTES`: one ``PUT``. An upload that fails is aborted.
+
+        Returns:
+            ``{"copied_parts", "uploaded_parts", "bytes_read"}``: what was done (for the
+            tests and the bench).
+
+        Raises:
+            ValueError: more parts than :data:`MAX_PARTS` would be needed.
+        """
+        stats = {"copied_parts": 0, "uploaded_parts": 0, "bytes_read": 0}
+        total = sum(size for _, size in parts)
+        if total < MIN_PART_BYTES:
+            body = b"".join(self._read(name, 0, size, stats) for name, size in parts if size)
+            self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
+            stats["uploaded_parts"] = 1
+            return stats
+        upload_id = self.s3.create_multipart_upload(
+            Bucket=self.bucket, Key=key, ContentType=content_type
+        )["UploadId"]
+        done: list[dict[str, Any]] = []
+
+        def add(etag: str) -> None:
+            done.append({"PartNumber": len(done) + 1, "ETag": etag})
+            if len(done) > MAX_PARTS:
+                raise ValueError(f"more than {MAX_PARTS} parts for {key}")
+
+        def upload(data: bytes) -> None:
+            answer = self.s3.upload_part(
+                Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=len(done) + 1,
+                Body=data,
+            )  # fmt: skip
+            stats["uploaded_parts"] += 1
+            add(answer["ETag"])
+
+        def copy(name: str, first: int, last: int) -> None:
+            answer = self.s3.upload_part_copy(
+                Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=len(done) + 1,
+                CopySource={"Bucket": self.bucket, "Key": name},
+                CopySourceRange=f"bytes={first}-{last}",
+            )  # fmt: skip
+            stats["copied_parts"] += 1
+            add(answer["CopyPartResult"]["ETag"])
+
+        buffer = bytearray()
+        try:
+            for name, size in parts:
+                start = 0
+                if buffer and size:  # top the buffer up from this part's head, then send it
+                    start = min(size, MIN_PART_BYTES - len(buffer))
+                    buffer += self._read(name, 0, start, stats)
+                    if len(buffer) >= MIN_PART_BYTES:
+                        upload(bytes(buffer))
+                        buffer.clear()
+                rest = size - start
+                if rest >= MIN_PART_BYTES:
+                    copy(name, start, size - 1)
+                elif rest:
+                    buffer += self._read(name, start, size, stats)
+                    if len(buffer) >= MIN_PART_BYTES:
+                        upload(bytes(buffer))
+                        buffer.clear()
+            if buffer:
+                upload(bytes(buffer))
+            self.s3.complete_multipart_upload(
+                Bucket=self.bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": done}
+            )
+        except BaseException:
+            self.s3.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+            raise
+        return stats
+
+    def _read(self, key: str, start: int, end: int, stats: dict[str, int]) -> bytes:
+        data: bytes = self.s3.get_object(
+            Bucket=self.bucket, Key=key, Range=f"bytes={start}-{end - 1}"
+        )["Body"].read()
+        stats["bytes_read"] += len(data)
+        return data
 
     # ---- jobs in flight, per owner ------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 import importlib
 import json
 import subprocess
+from typing import Any
 
 import pytest
 from samcli.yamlhelper import yaml_parse
@@ -16,10 +17,10 @@ from jobs_support import (
 )
 from sentiment_api.api.app import ALLOWED_METHODS
 from sentiment_api.engines import ENGINE_NAMES as ENGINES
-from sentiment_api.handlers import api, jobs, jobs_api
+from sentiment_api.handlers import api, fanout, jobs, jobs_api
 from sentiment_api.jobs import routes as jobs_routes
 from sentiment_api.jobs import storage
-from sentiment_api.jobs.settings import MAX_EVENT_AGE_S, JobSettings
+from sentiment_api.jobs.settings import MAX_EVENT_AGE_S, MAX_FILES_PER_JOB_LIMIT, JobSettings
 from sentiment_api.settings import (
     DEFAULT_MAX_TEXT_LENGTH,
     MAX_BATCH_SIZE_LIMIT,
@@ -215,9 +216,9 @@ def test_the_templates_prefixes_are_the_codes():
 
 
 def test_no_function_policy_allows_a_wildcard_action_or_an_s3_resource_outside_its_prefixes():
-    prefixes = set(PREFIXES.values())
+    prefixes = {*PREFIXES.values(), storage.WORK_PREFIX}
     functions = [n for n, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"]
-    assert sorted(functions) == sorted(["SentimentFunction", *JOB_FUNCTIONS])
+    assert sorted(functions) == sorted(["SentimentFunction", *JOB_FUNCTIONS, *FANOUT_FUNCTIONS])
     for name in functions:
         # a role of the template's own, inline statements only: no SAM policy template or
         # managed policy, whose actions and resources are not in this file
@@ -265,7 +266,146 @@ def test_the_jobs_api_writes_uploads_and_records_and_reads_records_and_results()
         ("s3:PutObject", f"{storage.ACTIVE_PREFIX}*"),  # a job in flight, per key
         ("s3:DeleteObject", f"{storage.ACTIVE_PREFIX}*"),
         ("s3:ListBucket", f"?prefix={storage.ACTIVE_PREFIX}*"),  # those markers only
+        ("s3:ListBucket", f"?prefix={storage.WORK_PREFIX}*"),  # a job's ranges done: progress
     }
+
+
+def test_the_coordinator_reads_inputs_works_in_work_and_writes_only_output():
+    assert s3_permissions("JobCoordinatorFunction") == {
+        ("s3:GetObject", f"{storage.INPUT_PREFIX}*"),  # each file read once, to cut it
+        ("s3:GetObject", f"{storage.JOBS_PREFIX}*"),  # whose slot to free at the end
+        ("s3:GetObject", f"{storage.WORK_PREFIX}*"),  # plans, tallies; UploadPartCopy's source
+        ("s3:PutObject", f"{storage.WORK_PREFIX}*"),
+        ("s3:DeleteObject", f"{storage.WORK_PREFIX}*"),
+        ("s3:ListBucket", f"?prefix={storage.WORK_PREFIX}*"),
+        ("s3:PutObject", f"{storage.OUTPUT_PREFIX}*"),  # the summary, the results' parts
+        ("s3:DeleteObject", f"{storage.OUTPUT_PREFIX}*"),
+        ("s3:AbortMultipartUpload", f"{storage.OUTPUT_PREFIX}*"),
+        ("s3:DeleteObject", f"{storage.ACTIVE_PREFIX}*"),
+    }
+
+
+def test_the_range_function_reads_inputs_and_writes_only_its_work_files():
+    assert s3_permissions("JobRangeFunction") == {
+        ("s3:GetObject", f"{storage.INPUT_PREFIX}*"),  # its range: a ranged GET
+        ("s3:PutObject", f"{storage.WORK_PREFIX}*"),  # its part, tally, marker, failure
+        ("s3:AbortMultipartUpload", f"{storage.WORK_PREFIX}*"),
+    }
+
+
+FANOUT_FUNCTIONS = {
+    "JobCoordinatorFunction": fanout.coordinate,
+    "JobRangeFunction": fanout.analyse_range,
+}
+
+
+@pytest.mark.parametrize("name", sorted(FANOUT_FUNCTIONS))
+def test_the_state_machines_functions_run_their_handlers_from_the_apis_image(name):
+    properties = RESOURCES[name]["Properties"]
+    assert properties["PackageType"] == "Image"
+    (command,) = properties["ImageConfig"]["Command"]
+    module_name, _, function = command.rpartition(".")
+    assert getattr(importlib.import_module(module_name), function) is FANOUT_FUNCTIONS[name]
+    docker = ("Dockerfile", "DockerContext", "DockerTag")
+    assert {k: RESOURCES[name]["Metadata"][k] for k in docker} == {
+        k: FUNCTION["Metadata"][k] for k in docker
+    }
+    assert RESOURCES[name]["Properties"]["MemorySize"] == 1769  # one full vCPU
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def state_machine_statements() -> dict[str, dict[str, Any]]:
+    role = RESOURCES["JobStateMachineRole"]["Properties"]
+    assert "ManagedPolicyArns" not in role
+    (policy,) = role["Policies"]
+    return {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+
+
+def test_the_state_machine_may_invoke_its_two_functions_read_its_manifests_and_run_its_own_map():
+    machine = RESOURCES["JobStateMachine"]["Properties"]
+    assert machine["Role"] == {"Fn::GetAtt": ["JobStateMachineRole", "Arn"]}
+    assert "Policies" not in machine
+    name = machine["Name"]["Fn::Sub"]
+    own = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:" + name
+    executions = own.replace(":stateMachine:", ":execution:")
+    statements = state_machine_statements()
+    assert {sid: (s["Action"], s["Resource"]) for sid, s in statements.items()} == {
+        "InvokeItsTwoFunctions": (
+            "lambda:InvokeFunction",
+            [{"Fn::GetAtt": [f, "Arn"]} for f in ("JobCoordinatorFunction", "JobRangeFunction")],
+        ),
+        "ReadTheManifests": ("s3:GetObject", {"Fn::Sub": "${JobBucket.Arn}/work/*"}),
+        "RunItsOwnMapRuns": ("states:StartExecution", {"Fn::Sub": own}),
+        # a Distributed Map's child executions: <machine>/<map run label>:<id>
+        "SeeAndStopItsOwnMapRuns": (
+            ["states:DescribeExecution", "states:StopExecution"],
+            {"Fn::Sub": executions + "/*"},
+        ),
+        "SendTraces": (statements["SendTraces"]["Action"], "*"),
+    }
+    assert all(a.startswith("xray:") for a in statements["SendTraces"]["Action"])
+    # the two functions are the ones the definition names
+    substitutions = machine["DefinitionSubstitutions"]
+    assert substitutions == {
+        "CoordinatorFunctionArn": {"Fn::GetAtt": ["JobCoordinatorFunction", "Arn"]},
+        "RangeFunctionArn": {"Fn::GetAtt": ["JobRangeFunction", "Arn"]},
+    }
+    trust = RESOURCES["JobStateMachineRole"]["Properties"]["AssumeRolePolicyDocument"]
+    (statement,) = trust["Statement"]
+    assert statement["Principal"] == {"Service": "states.amazonaws.com"}
+
+
+def test_who_starts_and_stops_executions_names_the_state_machine_by_its_fixed_name():
+    name = RESOURCES["JobStateMachine"]["Properties"]["Name"]["Fn::Sub"]
+    machine = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:" + name
+    executions = machine.replace(":stateMachine:", ":execution:") + ":*"
+    for function in ("SentimentJobFunction", "JobsFunction"):
+        variables = RESOURCES[function]["Properties"]["Environment"]["Variables"]
+        assert variables["STATE_MACHINE_ARN"] == {"Fn::Sub": machine}
+    granted = {
+        (function, action, statement["Resource"]["Fn::Sub"])
+        for function in ("SentimentJobFunction", "JobsFunction")
+        for statement in policy_statements(function)
+        for action in as_list(statement["Action"])
+        if action.startswith("states:")
+    }
+    assert granted == {
+        ("SentimentJobFunction", "states:StartExecution", machine),
+        ("SentimentJobFunction", "states:DescribeExecution", executions),  # duplicate events
+        ("JobsFunction", "states:DescribeExecution", executions),  # GET: still running?
+        ("JobsFunction", "states:StopExecution", executions),  # DELETE /jobs/{job_id}
+    }
+
+
+def test_map_concurrency_bounds_the_map_and_the_range_functions_reserved_concurrency():
+    parameter = TEMPLATE["Parameters"]["MapConcurrency"]
+    assert parameter["Default"] == JobSettings().map_concurrency == 40
+    range_function = RESOURCES["JobRangeFunction"]["Properties"]
+    assert range_function["ReservedConcurrentExecutions"] == {"Ref": "MapConcurrency"}
+    assert range_function["Timeout"] == {"Ref": "JobTimeout"}  # what a range is sized for
+    # the Map's MaxConcurrency comes from the execution's input, which the job function
+    # writes from MAP_CONCURRENCY
+    variables = RESOURCES["SentimentJobFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["MAP_CONCURRENCY"] == {"Ref": "MapConcurrency"}
+    definition = RESOURCES["JobStateMachine"]["Properties"]["Definition"]
+    assert definition["States"]["AnalyseRanges"]["MaxConcurrencyPath"] == "$.max_concurrency"
+    coordinator = RESOURCES["JobCoordinatorFunction"]["Properties"]
+    assert coordinator["ReservedConcurrentExecutions"] == {"Ref": "JobConcurrency"}
+    # the files are cut at most as many at once as the coordinator may run
+    assert (
+        definition["States"]["PlanFiles"]["MaxConcurrency"]
+        <= TEMPLATE["Parameters"]["JobConcurrency"]["Default"]
+    )
+    files = TEMPLATE["Parameters"]["MaxFilesPerJob"]
+    assert (files["Default"], files["MaxValue"]) == (
+        JobSettings().max_files_per_job,
+        MAX_FILES_PER_JOB_LIMIT,
+    )
+    jobs_variables = RESOURCES["JobsFunction"]["Properties"]["Environment"]["Variables"]
+    assert jobs_variables["MAX_FILES_PER_JOB"] == {"Ref": "MaxFilesPerJob"}
 
 
 @pytest.mark.parametrize("name", sorted(JOB_FUNCTIONS))
@@ -308,7 +448,10 @@ def test_jobs_function_events_are_any_on_exactly_its_routes(lambda_context):
     assert sorted((p["Path"], p["Method"]) for p in properties) == sorted(
         [*((path, "ANY") for path in jobs_routes.ALLOWED_METHODS), ("/jobs", "POST")]
     )
-    assert jobs_routes.ALLOWED_METHODS == {"/jobs": ("POST",), "/jobs/{job_id}": ("GET",)}
+    assert jobs_routes.ALLOWED_METHODS == {
+        "/jobs": ("POST",),
+        "/jobs/{job_id}": ("GET", "DELETE"),
+    }
     # each route is served by the function's code (answers that need no S3 call)
     post = api_event("POST", "/jobs", '{"filename": "../x.txt", "size": 10}')
     get = api_event("GET", "/jobs/not-an-id")

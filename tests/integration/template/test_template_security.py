@@ -353,9 +353,10 @@ def test_jobs_function_knows_the_upload_limit_and_whether_keys_are_on(auth, requ
     assert variables["MAX_JOBS_PER_KEY"] == str(PARAMETERS["MaxJobsPerKey"]["Default"])
     assert PARAMETERS["MaxJobsPerKey"]["Default"] == JobSettings().max_jobs_per_key
     assert PARAMETERS["MaxJobsPerKey"]["Default"] < PARAMETERS["JobConcurrency"]["Default"]
-    assert variables["MAX_UPLOAD_BYTES"] == "100000000"
-    assert PARAMETERS["MaxUploadBytes"]["Default"] == 100_000_000
-    assert PARAMETERS["MaxUploadBytes"]["MaxValue"] <= 5_000_000_000  # one S3 PUT's most
+    assert variables["MAX_UPLOAD_BYTES"] == "5000000000"
+    assert PARAMETERS["MaxUploadBytes"]["Default"] == JobSettings().max_upload_bytes
+    # a file is one S3 PUT, 5 GB at most, whatever the cap on a job of several files
+    assert JobSettings(max_upload_bytes=10**11).max_file_bytes() == 5_000_000_000
 
 
 def test_job_function_has_reserved_concurrency_from_its_parameter():
@@ -664,7 +665,13 @@ def test_no_iam_statement_grants_a_wildcard_resource_but_x_rays(combination):
 def test_each_function_writes_only_its_own_pre_created_log_group():
     resources = deployed(**PARAMETER_COMBINATIONS[2])  # every function exists
     functions = _of_type(resources, "AWS::Lambda::Function")
-    assert set(functions) == {"SentimentFunction", "SentimentJobFunction", "JobsFunction"}
+    assert set(functions) == {
+        "SentimentFunction",
+        "SentimentJobFunction",
+        "JobsFunction",
+        "JobCoordinatorFunction",
+        "JobRangeFunction",
+    }
     for name, function in functions.items():
         group = function["Properties"]["LoggingConfig"]["LogGroup"]
         assert group == {"Ref": f"{name}LogGroup"}
@@ -709,12 +716,49 @@ def test_the_roles_statements_are_exactly_these():
         ),
         ("SentimentJobFunctionRole", "EndTheJobInFlight"): ["s3:DeleteObject"],
         ("SentimentJobFunctionRole", "ParkFailedEvents"): ["sqs:SendMessage"],
+        ("SentimentJobFunctionRole", "StartJobsFannedOut"): ["states:StartExecution"],
+        ("SentimentJobFunctionRole", "SeeJobsFannedOut"): ["states:DescribeExecution"],
         ("JobsFunctionRole", "WriteItsOwnLogGroup"): logs,
         ("JobsFunctionRole", "SendTraces"): traces,
         ("JobsFunctionRole", "PresignUploadsAndWriteJobRecords"): ["s3:PutObject"],
         ("JobsFunctionRole", "ReadJobRecordsAndResults"): ["s3:GetObject"],
         ("JobsFunctionRole", "CountJobsInFlight"): ["s3:DeleteObject", "s3:PutObject"],
         ("JobsFunctionRole", "ListJobsInFlightOnly"): ["s3:ListBucket"],
+        ("JobsFunctionRole", "ListRangesDone"): ["s3:ListBucket"],
+        ("JobsFunctionRole", "StopJobsFannedOut"): [
+            "states:DescribeExecution",
+            "states:StopExecution",
+        ],
+        ("JobCoordinatorFunctionRole", "WriteItsOwnLogGroup"): logs,
+        ("JobCoordinatorFunctionRole", "SendTraces"): traces,
+        ("JobCoordinatorFunctionRole", "ReadInputsAndJobRecords"): ["s3:GetObject"],
+        ("JobCoordinatorFunctionRole", "WorkFiles"): [
+            "s3:DeleteObject",
+            "s3:GetObject",
+            "s3:PutObject",
+        ],
+        ("JobCoordinatorFunctionRole", "ListWorkFiles"): ["s3:ListBucket"],
+        ("JobCoordinatorFunctionRole", "WriteResults"): [
+            "s3:AbortMultipartUpload",
+            "s3:DeleteObject",
+            "s3:PutObject",
+        ],
+        ("JobCoordinatorFunctionRole", "EndTheJobInFlight"): ["s3:DeleteObject"],
+        ("JobRangeFunctionRole", "WriteItsOwnLogGroup"): logs,
+        ("JobRangeFunctionRole", "SendTraces"): traces,
+        ("JobRangeFunctionRole", "ReadInputs"): ["s3:GetObject"],
+        ("JobRangeFunctionRole", "WriteItsPart"): ["s3:AbortMultipartUpload", "s3:PutObject"],
+        ("JobStateMachineRole", "InvokeItsTwoFunctions"): ["lambda:InvokeFunction"],
+        ("JobStateMachineRole", "ReadTheManifests"): ["s3:GetObject"],
+        ("JobStateMachineRole", "RunItsOwnMapRuns"): ["states:StartExecution"],
+        ("JobStateMachineRole", "SeeAndStopItsOwnMapRuns"): [
+            "states:DescribeExecution",
+            "states:StopExecution",
+        ],
+        # what the AWS-managed AWSXRayDaemonWriteAccess grants, as Step Functions' tracing needs
+        ("JobStateMachineRole", "SendTraces"): [
+            a for a in traces if a != "xray:GetSamplingStatisticSummaries"
+        ],
         ("ApiGatewayCloudWatchRole", "WriteApiGatewayLogsOfThisRegion"): sorted(
             [
                 "logs:CreateLogGroup",
@@ -763,15 +807,26 @@ def test_only_the_job_bucket_of_this_account_may_invoke_the_job():
         assert all(event["Type"] == "Api" for event in events), function
 
 
-def test_the_list_permission_is_the_in_flight_markers_only():
-    (listing,) = [
+def test_the_list_permissions_are_the_in_flight_markers_and_the_work_files_only():
+    listings = [
         statement
         for statement in TEMPLATE["Resources"]["JobsFunctionRole"]["Properties"]["Policies"][0][
             "PolicyDocument"
         ]["Statement"]
         if "s3:ListBucket" in _as_list(statement["Action"])
     ]
-    assert listing["Condition"] == {"StringLike": {"s3:prefix": "active/*"}}
+    assert [listing["Condition"] for listing in listings] == [
+        {"StringLike": {"s3:prefix": "active/*"}},
+        {"StringLike": {"s3:prefix": "work/*"}},  # a job's ranges done, for its progress
+    ]
+    (coordinator,) = [
+        statement
+        for statement in TEMPLATE["Resources"]["JobCoordinatorFunctionRole"]["Properties"][
+            "Policies"
+        ][0]["PolicyDocument"]["Statement"]
+        if "s3:ListBucket" in _as_list(statement["Action"])
+    ]
+    assert coordinator["Condition"] == {"StringLike": {"s3:prefix": "work/*"}}
     assert not [
         s
         for s in TEMPLATE["Resources"]["SentimentJobFunctionRole"]["Properties"]["Policies"][0][
