@@ -47,6 +47,18 @@ def answer(text: str, engine: str, language_option: str | None = None) -> str:
         return REFUSED
 
 
+def tiny_challenge(folder: Path) -> Path:
+    """A challenge file of two rows: a French row to refuse, an English one labelled wrongly."""
+    path = folder / "tiny.tsv"
+    path.write_text(
+        "category\texpected\tlanguage\ttext\n"
+        f"non_english\trefused\tfr\t{FRENCH}\n"
+        f"negation\tnegative\ten\t{PRAISE}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
 # ---- the UCI sentences, side by side ----------------------------------------------------------
 
 
@@ -192,13 +204,7 @@ def test_the_challenge_documents_counts_are_the_files():
 
 def test_the_challenge_runner_passes_a_refused_row_and_fails_a_wrong_label(tmp_path, capsys):
     # Given a tiny challenge file: a French row to refuse, an English one labelled wrongly
-    path = tmp_path / "tiny.tsv"
-    path.write_text(
-        "category\texpected\tlanguage\ttext\n"
-        f"non_english\trefused\tfr\t{FRENCH}\n"
-        f"negation\tnegative\ten\t{PRAISE}\n",
-        encoding="utf-8",
-    )
+    path = tiny_challenge(tmp_path)
     assert answer(FRENCH, "model", AUTO) == REFUSED
     assert answer(PRAISE, "model", AUTO) != "negative"
 
@@ -353,13 +359,7 @@ def test_url_mode_counts_failed_requests_and_exits_1(local_api, capsys, deployme
 
 
 def test_url_mode_runs_the_challenge_and_a_422_refusal_passes(local_api, tmp_path, capsys):
-    path = tmp_path / "tiny.tsv"
-    path.write_text(
-        "category\texpected\tlanguage\ttext\n"
-        f"non_english\trefused\tfr\t{FRENCH}\n"
-        f"negation\tnegative\ten\t{PRAISE}\n",
-        encoding="utf-8",
-    )
+    path = tiny_challenge(tmp_path)
     argv = ["--url", local_api, "--challenge", "--challenge-file", str(path), "--verbose"]
     assert main([*argv, "--concurrency", "1"]) == 0
     out = capsys.readouterr().out
