@@ -36,11 +36,16 @@ OPENAPI_INFO: dict[str, Any] = {
     "title": "Sentiment API",
     "version": __version__,
     "description": (
-        "Lexicon-based sentiment analysis (TextBlob's pattern analyzer, English). Scores: "
-        "polarity (`sentiment_score`) in [-1, 1], subjectivity in [0, 1]. Lengths and offsets "
-        "count Unicode code points. Limits: 5,000 code points per text and 25 texts per batch "
-        "by default. Every error is JSON `{error, code}`; an unknown path is a 404 "
-        "(`not_found`) and an unsupported method a 405 (`method_not_allowed`, with `Allow`)."
+        "Sentiment analysis of English text by one of three engines: `textblob` (TextBlob's "
+        "lexicon: polarity and subjectivity), `model` (TF-IDF and logistic regression) and "
+        "`encoder` (a fine-tuned sentence encoder), the last two with the probabilities of "
+        "three classes (positive, neutral, negative). `sentiment_score` is in [-1, 1]. English "
+        "only, said out loud: each text's language is identified, and a text of three words or "
+        "more that is confidently another language is refused (422 `unsupported_language`; "
+        "send `language: en` to analyse it anyway). Lengths and offsets count Unicode code "
+        "points. Limits: 5,000 code points per text and 25 texts per batch by default. Every "
+        "error is JSON `{error, code}`; an unknown path is a 404 (`not_found`) and an "
+        "unsupported method a 405 (`method_not_allowed`, with `Allow`)."
     ),
 }
 """The document's info, shared by ``GET /openapi.json`` and ``GET /docs``."""
