@@ -52,7 +52,7 @@ venv: $(VENV)/.installed ## Create .venv with the runtime and development depend
 docker: ## Make sure a Docker engine runs (installs docker.io if missing)
 	bash .ci/ensure-docker.sh
 
-browser: ## Install Chromium and its driver if missing (for the docs-page browser test)
+browser: ## Install Chromium and its driver if missing (for the browser tests of /docs and /try)
 	bash .ci/ensure-chromium.sh
 
 # The base image src/Dockerfile names (its ARG default; digest-pinned by refresh-base-digest),
@@ -96,7 +96,7 @@ test: build browser lint typecheck audit-or-warn checkov ## Run everything: lint
 	$(BIN)/pytest
 	$(MAKE) floor
 
-floor: venv ## Run the unit and integration suites on Python 3.11 too (requires-python's floor), if here
+floor: venv browser ## Run the unit and integration suites on Python 3.11 too (requires-python's floor), if here
 	@if [ -z "$(FLOOR_PYTHON)" ]; then \
 		echo "[floor] no Python 3.11 on this machine: the suites ran on $$($(BIN)/python -V) only"; \
 	else \
@@ -106,7 +106,7 @@ floor: venv ## Run the unit and integration suites on Python 3.11 too (requires-
 unit: venv ## Run the unit tests only (tests/unit: no AWS stand-in, no Docker)
 	$(BIN)/pytest tests/unit
 
-integration: venv ## Run the in-process integration tests (tests/integration: moto, no Docker)
+integration: venv browser ## Run the in-process integration tests (tests/integration: moto, headless Chromium, no Docker)
 	$(BIN)/pytest tests/integration -m "not e2e"
 
 e2e: build browser ## Run the end-to-end tests on the built image (tests/e2e: Docker)
@@ -118,7 +118,7 @@ typecheck: venv ## Type-check src/, tests/ and tools/ (mypy, strict; config in p
 bench: build ## Run the benchmark against its baselines; prints a table, writes .bench/results.json
 	$(BIN)/python -m tools.bench $(ARGS)
 
-evaluate: venv ## Score every engine side by side on the labelled sentences; ARGS="--vader", "--challenge [--verbose]", "--engine model", "--url URL", "--json"
+evaluate: venv ## Score every engine side by side on the labelled sentences; ARGS="--vader", "--challenge [--verbose]", "--engine model", "--url URL", "--json", "--plot" (docs/img/)
 	$(BIN)/python -m sentiment_api.evaluate $(ARGS)
 
 lint: venv ## Lint, check formatting (ruff) and the import-layer contracts (import-linter)

@@ -34,6 +34,10 @@ def test_sam_local_invoke_every_fixture(built, event_name):
     if event_name == "docs.json":
         assert "SwaggerUIBundle(" in response["body"]
         return
+    if event_name == "try.json":
+        assert 'id="text-view"' in response["body"]
+        assert "connect-src 'self'" in response["multiValueHeaders"]["Content-Security-Policy"][0]
+        return
     body = json.loads(response["body"])
     if response["statusCode"] >= 400:
         assert set(body) >= {"error", "code"}
@@ -108,6 +112,7 @@ def test_start_api_health(local_api):
         ("GET", "/analyse/batch", None, None, 405, "method_not_allowed"),
         ("POST", "/openapi.json", None, None, 405, "method_not_allowed"),
         ("PUT", "/docs", None, None, 405, "method_not_allowed"),
+        ("POST", "/try", None, None, 405, "method_not_allowed"),
         ("POST", "/analyse/batch", json.dumps({"texts": ["a"] * 26}), "application/json", 413,
          "too_many_texts"),
     ],

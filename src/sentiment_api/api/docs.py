@@ -45,7 +45,8 @@ OPENAPI_INFO: dict[str, Any] = {
         "send `language: en` to analyse it anyway). Lengths and offsets count Unicode code "
         "points. Limits: 5,000 code points per text and 25 texts per batch by default. Every "
         "error is JSON `{error, code}`; an unknown path is a 404 (`not_found`) and an "
-        "unsupported method a 405 (`method_not_allowed`, with `Allow`)."
+        "unsupported method a 405 (`method_not_allowed`, with `Allow`). To try it in a browser: "
+        "`GET /try`."
     ),
 }
 """The document's info, shared by ``GET /openapi.json`` and ``GET /docs``."""

@@ -96,7 +96,7 @@ def test_every_route_of_the_router_is_an_any_event_and_nothing_else(lambda_conte
     post_paths = {e["Path"] for e in events if e["Method"] == "POST"}
     assert len(any_paths) + len(get_paths) + len(post_paths) == len(events)
     assert any_paths == set(ALLOWED_METHODS)
-    assert get_paths == {"/", "/openapi.json", "/docs"}
+    assert get_paths == {"/", "/openapi.json", "/docs", "/try"}
     assert post_paths == {"/analyse/batch"}
     for path, methods in ALLOWED_METHODS.items():
         for method in methods:

@@ -30,8 +30,9 @@ PARAMETERS = TEMPLATE["Parameters"]
 REQUIRED = {"AlarmEmail": "none"}
 CERTIFICATE = "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-123456789012"
 """A value for each parameter without a default (the tests' deploy says it on purpose)."""
-OPEN_METHODS = {("/", "get"), ("/openapi.json", "get"), ("/docs", "get")}
-"""The only methods that never need a key (issue 12): health, the OpenAPI document, the docs."""
+OPEN_METHODS = {("/", "get"), ("/openapi.json", "get"), ("/docs", "get"), ("/try", "get")}
+"""The only methods that never need a key (issue 12): health, the OpenAPI document, the docs,
+and the try-it page (issue 22; the page sends the key the user types to POST /analyse)."""
 ANY = "x-amazon-apigateway-any-method"
 NO_VALUE = object()
 PARAMETER_COMBINATIONS = [
@@ -142,7 +143,7 @@ def test_api_auth_parameter_defaults_to_api_keys():
 
 
 @pytest.mark.parametrize("origin", ["", "https://app.example"])
-def test_with_api_keys_every_method_but_the_three_open_gets_and_preflight_needs_a_key(origin):
+def test_with_api_keys_every_method_but_the_four_open_gets_and_preflight_needs_a_key(origin):
     resources = deployed(ApiAuth="API_KEY", CorsAllowOrigin=origin)
     needs_key = {route for route, method in routes(resources).items() if key_required(method)}
     open_routes = set(routes(resources)) - needs_key
@@ -379,11 +380,18 @@ def method_settings(resources: dict[str, Any]) -> dict[tuple[str, str], dict[str
     return {(s["ResourcePath"], s["HttpMethod"]): s for s in stage["Properties"]["MethodSettings"]}
 
 
-def test_docs_batches_and_new_jobs_have_lower_throttles_than_single_analyses():
+def test_pages_batches_and_new_jobs_have_lower_throttles_than_single_analyses():
     resources = deployed()
     settings = method_settings(resources)
     analyse = settings[("/*", "*")]  # the stage default, which /analyse keeps
-    for route in (("/~1docs", "GET"), ("/~1analyse~1batch", "POST"), ("/~1jobs", "POST")):
+    # the try-it page is in the docs page's class (issue 22)
+    assert settings[("/~1try", "GET")] == {**settings[("/~1docs", "GET")], "ResourcePath": "/~1try"}
+    for route in (
+        ("/~1docs", "GET"),
+        ("/~1try", "GET"),
+        ("/~1analyse~1batch", "POST"),
+        ("/~1jobs", "POST"),
+    ):
         assert settings[route]["ThrottlingRateLimit"] < analyse["ThrottlingRateLimit"], route
         assert settings[route]["ThrottlingBurstLimit"] < analyse["ThrottlingBurstLimit"], route
     assert settings[("/~1jobs", "POST")]["ThrottlingRateLimit"] <= 1
