@@ -52,6 +52,7 @@ EXPECTED_STATUS = {
     "analyse_too_long.json": 413,
     "analyse_wrong_method.json": 405,
     "analyse_wrong_type.json": 422,
+    "comprehend_detect_sentiment.json": 200,  # POST /, Amazon Comprehend's protocol
     "docs.json": 200,
     "health.json": 200,
     "openapi.json": 200,
@@ -253,6 +254,19 @@ def serve_wsgi(app) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def schemathesis_comprehend_media_type() -> None:
+    """Teach Schemathesis the Comprehend-compatible endpoint's media type,
+    ``application/x-amz-json-1.1``: JSON by another name (not ``+json``, so Schemathesis would
+    neither send it nor read the answers)."""
+    import schemathesis
+
+    schemathesis.serializer.alias("application/x-amz-json-1.1", "application/json")
+
+    @schemathesis.deserializer("application/x-amz-json-1.1")
+    def _json(_, response):
+        return json.loads(response.content)
 
 
 def schemathesis_checks() -> list[CheckFunction]:

@@ -51,6 +51,12 @@ def test_bench_runs_every_measurement_and_writes_its_figures(built, tmp_path):
         assert len(by_case) == 3
         assert all(s["median"] > 0 for s in by_case.values())
     assert "| batch at the cap, by engine (handler, in process), median / max |" in result.stdout
+    comprehend = figures["comprehend_warm_in_process"]  # DetectSentiment vs POST /analyse
+    assert set(comprehend) == {"50", "500"}
+    for f in comprehend.values():
+        assert f["handler_detect_sentiment_us"]["median"] > f["analyse_sentences_us"]["median"] > 0
+        assert f["handler_analyse_us"]["median"] > f["analyse_us"]["median"] > 0
+    assert "| Comprehend-compatible DetectSentiment vs POST /analyse, warm p50" in result.stdout
     assert set(figures["language_identifier_us"]) == {"50", "500", "5000"}
     assert "| language identifier, identify() in process | p50 / p99 |" in result.stdout
     assert "ours_router" in figures["cold_first_response_ms"]

@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.models import Server
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from sentiment_api import __version__
+from sentiment_api.comprehend import docs as comprehend_docs
 from sentiment_api.errors import (
     BodyTooLargeError,
     DuplicateKeyError,
@@ -126,7 +127,8 @@ def install_docs(app: APIGatewayRestResolver) -> None:
 
 @functools.cache
 def openapi_json(app: APIGatewayRestResolver, base_path: str) -> str:
-    """Powertools' document for ``app`` served under ``base_path``, less what does not apply.
+    """Powertools' document for ``app`` served under ``base_path``, less what does not apply,
+    plus the Comprehend-compatible endpoint (:mod:`sentiment_api.comprehend.docs`).
 
     With validation on, Powertools declares a 422 of its own ``HTTPValidationError`` shape on
     every route, and adds that schema and ``ResponseValidationError``. Our 422 bodies are
@@ -147,6 +149,7 @@ def openapi_json(app: APIGatewayRestResolver, base_path: str) -> str:
     for unused in ("HTTPValidationError", "ResponseValidationError", "ValidationError"):
         if f'"#/components/schemas/{unused}"' not in json.dumps(fields):
             schemas.pop(unused, None)
+    comprehend_docs.add_to(fields)  # POST /, answered before the router
     return json.dumps(fields, ensure_ascii=False, indent=2)
 
 

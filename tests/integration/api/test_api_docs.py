@@ -38,6 +38,7 @@ def test_document_lists_every_route_and_its_responses(document):
     assert operations == {
         ("/", "get"),
         ("/", "head"),
+        ("/", "post"),  # the Comprehend-compatible endpoint
         ("/analyse", "post"),
         ("/analyse/batch", "post"),
     }
