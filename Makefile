@@ -21,7 +21,7 @@ export SAM_CLI_TELEMETRY := 0
 SAM_LOCAL_FLAGS := --skip-pull-image
 EVENT ?= events/analyse_positive.json
 
-.PHONY: help venv docker browser base-image build start invoke test unit integration e2e typecheck floor \
+.PHONY: help venv cli docker browser base-image build start invoke test unit integration e2e typecheck floor \
 	refresh-base-digest \
 	bench evaluate lint format clean train train-encoder lock-train tools lock audit audit-or-warn \
 	checkov transformed
@@ -49,10 +49,23 @@ $(FLOOR_VENV)/.installed: requirements-dev.txt requirements-pip.txt pyproject.to
 
 venv: $(VENV)/.installed ## Create .venv with the runtime and development dependencies
 
+# The AWS CLI (v1, from PyPI), which the Comprehend-compatible endpoint's tests drive: a venv of
+# its own from its own hashed lock. awscli 1.46 carries its own botocore and, once imported, makes
+# `import botocore` load that copy: it must never share a venv with boto3's pinned botocore. Never
+# in the image.
+CLI_VENV := .venv-cli
+$(CLI_VENV)/.installed: requirements-cli.txt requirements-pip.txt
+	$(PYTHON) -m venv $(CLI_VENV)
+	$(CLI_VENV)/bin/python -m pip install -q --require-hashes -r requirements-pip.txt
+	$(CLI_VENV)/bin/python -m pip install -q --require-hashes -r requirements-cli.txt
+	touch $@
+
+cli: $(CLI_VENV)/.installed ## Create .venv-cli with the AWS CLI (for the Comprehend-compatible endpoint's tests)
+
 docker: ## Make sure a Docker engine runs (installs docker.io if missing)
 	bash .ci/ensure-docker.sh
 
-browser: ## Install Chromium and its driver if missing (for the docs-page browser test)
+browser: ## Install Chromium and its driver if missing (for the browser tests of /docs and /try)
 	bash .ci/ensure-chromium.sh
 
 # The base image src/Dockerfile names (its ARG default; digest-pinned by refresh-base-digest),
@@ -92,11 +105,11 @@ start: build ## Serve the API on http://127.0.0.1:3000 (sam local start-api, war
 invoke: build ## Invoke the function once in its container: make invoke EVENT=events/health.json
 	$(SAM) local invoke SentimentFunction $(SAM_LOCAL_FLAGS) -e $(EVENT)
 
-test: build browser lint typecheck audit-or-warn checkov ## Run everything: lint, contracts, types, audit, checkov, all tests
+test: build browser cli lint typecheck audit-or-warn checkov ## Run everything: lint, contracts, types, audit, checkov, all tests
 	$(BIN)/pytest
 	$(MAKE) floor
 
-floor: venv ## Run the unit and integration suites on Python 3.11 too (requires-python's floor), if here
+floor: venv browser cli ## Run the unit and integration suites on Python 3.11 too (requires-python's floor), if here
 	@if [ -z "$(FLOOR_PYTHON)" ]; then \
 		echo "[floor] no Python 3.11 on this machine: the suites ran on $$($(BIN)/python -V) only"; \
 	else \
@@ -106,10 +119,10 @@ floor: venv ## Run the unit and integration suites on Python 3.11 too (requires-
 unit: venv ## Run the unit tests only (tests/unit: no AWS stand-in, no Docker)
 	$(BIN)/pytest tests/unit
 
-integration: venv ## Run the in-process integration tests (tests/integration: moto, no Docker)
+integration: venv browser cli ## Run the in-process integration tests (tests/integration: moto, headless Chromium, no Docker)
 	$(BIN)/pytest tests/integration -m "not e2e"
 
-e2e: build browser ## Run the end-to-end tests on the built image (tests/e2e: Docker)
+e2e: build browser cli ## Run the end-to-end tests on the built image (tests/e2e: Docker)
 	$(BIN)/pytest tests/e2e -m e2e
 
 typecheck: venv ## Type-check src/, tests/ and tools/ (mypy, strict; config in pyproject.toml)
@@ -118,7 +131,7 @@ typecheck: venv ## Type-check src/, tests/ and tools/ (mypy, strict; config in p
 bench: build ## Run the benchmark against its baselines; prints a table, writes .bench/results.json
 	$(BIN)/python -m tools.bench $(ARGS)
 
-evaluate: venv ## Score every engine side by side on the labelled sentences; ARGS="--vader", "--challenge [--verbose]", "--engine model", "--url URL", "--json"
+evaluate: venv ## Score every engine side by side on the labelled sentences; ARGS="--vader", "--challenge [--verbose]", "--engine model", "--url URL", "--json", "--plot" (docs/img/)
 	$(BIN)/python -m sentiment_api.evaluate $(ARGS)
 
 lint: venv ## Lint, check formatting (ruff) and the import-layer contracts (import-linter)
@@ -131,7 +144,7 @@ format: venv ## Format the code (ruff)
 	$(BIN)/ruff check --fix src tests tools
 
 clean: ## Remove the virtual environment and build output
-	rm -rf $(VENV) $(FLOOR_VENV) $(TOOLS) $(TRAIN_VENV) .aws-sam .pytest_cache .hypothesis .bench test-artifacts .schemathesis
+	rm -rf $(VENV) $(FLOOR_VENV) $(CLI_VENV) $(TOOLS) $(TRAIN_VENV) .aws-sam .pytest_cache .hypothesis .bench test-artifacts .schemathesis
 
 # ---- supply chain: locks, vulnerability audit, checkov (README, "Security") -------------------
 # Their own venv: checkov's pins conflict with aws-sam-cli's.
@@ -172,9 +185,11 @@ lock: tools ## Regenerate the locks from requirements*.in, pyproject.toml: make 
 	$(TBIN)/uv pip compile $(LOCK_FLAGS) --python-version 3.11 \
 		requirements-tools.in -o requirements-tools.txt
 	$(TBIN)/uv pip compile $(LOCK_FLAGS) --python-version 3.11 \
+		requirements-cli.in -o requirements-cli.txt
+	$(TBIN)/uv pip compile $(LOCK_FLAGS) --python-version 3.11 \
 		requirements-pip.in -c requirements-tools.txt -c requirements-dev.txt -o requirements-pip.txt
 
-AUDIT_LOCKS := requirements.txt requirements-dev.txt requirements-tools.txt requirements-pip.txt requirements-train.txt
+AUDIT_LOCKS := requirements.txt requirements-dev.txt requirements-tools.txt requirements-pip.txt requirements-train.txt requirements-cli.txt
 
 audit: tools ## Audit every locked package (fails if one is vulnerable or could not be looked up)
 	$(TBIN)/python .ci/audit.py $(AUDIT_LOCKS)

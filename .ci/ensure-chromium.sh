@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Make sure Debian's Chromium and its WebDriver are installed, for the docs-page browser test.
+# Make sure Debian's Chromium and its WebDriver are installed, for the browser tests (/docs, /try).
 # Needs root (or sudo) only when something is missing.
 set -euo pipefail
 

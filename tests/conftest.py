@@ -6,7 +6,7 @@ import os
 import pytest
 
 from sentiment_api.settings import get_settings
-from support import FakeLambdaContext
+from support import FakeLambdaContext, chromium
 
 os.environ.update(
     {
@@ -54,3 +54,11 @@ def deployment(monkeypatch):
 @pytest.fixture
 def lambda_context() -> FakeLambdaContext:
     return FakeLambdaContext()
+
+
+@pytest.fixture
+def browser():
+    """Headless Chromium driven by Selenium (:func:`support.chromium`), for the browser tests
+    (marked ``browser``) of tests/integration and tests/e2e."""
+    with chromium() as driver:
+        yield driver

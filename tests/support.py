@@ -6,8 +6,12 @@ import base64
 import copy
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +22,7 @@ from tools.processes import wait_for_http as wait_for_http
 
 if TYPE_CHECKING:
     from schemathesis.checks import CheckFunction
+    from selenium.webdriver.remote.webdriver import WebDriver
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
@@ -47,9 +52,11 @@ EXPECTED_STATUS = {
     "analyse_too_long.json": 413,
     "analyse_wrong_method.json": 405,
     "analyse_wrong_type.json": 422,
+    "comprehend_detect_sentiment.json": 200,  # POST /, Amazon Comprehend's protocol
     "docs.json": 200,
     "health.json": 200,
     "openapi.json": 200,
+    "try.json": 200,
     "unknown_path.json": 404,
 }
 
@@ -170,17 +177,26 @@ def emf_documents(stdout: str) -> list[dict[str, Any]]:
     return [doc for doc in map(json.loads, filter(None, stdout.splitlines())) if "_aws" in doc]
 
 
-def wsgi_app(handler):
+def wsgi_app(handler, *, stage: str = ""):
     """A WSGI app that answers each request through ``handler(event, context)``, a Lambda
     handler for API Gateway REST proxy events: what ``sam local start-api`` does, in-process.
 
     Bodies that are UTF-8 arrive as text, others base64-encoded; the proxy response's
-    ``multiValueHeaders`` and (base64) body become the HTTP response.
+    ``multiValueHeaders`` and (base64) body become the HTTP response. With ``stage`` (e.g.
+    ``"prod"``), requests are served as a deployed stage's URL serves them: only paths under
+    ``/<stage>``, whose event ``path`` is the rest and ``requestContext.path`` the whole path;
+    any other path is a 404.
     """
     from http import HTTPStatus
     from urllib.parse import parse_qs
 
     def app(environ, start_response):
+        path = environ["PATH_INFO"]
+        if stage:
+            if path != f"/{stage}" and not path.startswith(f"/{stage}/"):
+                start_response("404 Not Found", [("Content-Type", "application/json")])
+                return [b'{"message": "Not Found"}']
+            path = path[len(stage) + 1 :] or "/"
         length = int(environ.get("CONTENT_LENGTH") or 0)
         raw = environ["wsgi.input"].read(length) if length else None
         headers = {
@@ -194,8 +210,8 @@ def wsgi_app(handler):
             body = raw.decode("utf-8") if raw is not None else None
         except UnicodeDecodeError:
             body = raw  # api_event sends bytes base64-encoded
-        event = api_event(environ["REQUEST_METHOD"], environ["PATH_INFO"], body, headers=headers)
-        event["requestContext"]["path"] = environ["PATH_INFO"]  # as sam local: no stage prefix
+        event = api_event(environ["REQUEST_METHOD"], path, body, headers=headers)
+        event["requestContext"]["path"] = environ["PATH_INFO"]  # sam local: no stage prefix
         query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         event["queryStringParameters"] = {k: v[-1] for k, v in query.items()} or None
         event["multiValueQueryStringParameters"] = query or None
@@ -212,6 +228,45 @@ def wsgi_app(handler):
         return [payload]
 
     return app
+
+
+@contextmanager
+def serve_wsgi(app) -> Iterator[str]:
+    """Serve the WSGI ``app`` on 127.0.0.1 at a free port, a thread per request (a browser
+    opens several connections, some of them idle); yields ``http://127.0.0.1:<port>``."""
+    import threading
+    from socketserver import ThreadingMixIn
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+    class Server(ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = make_server("127.0.0.1", 0, app, server_class=Server, handler_class=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def schemathesis_comprehend_media_type() -> None:
+    """Teach Schemathesis the Comprehend-compatible endpoint's media type,
+    ``application/x-amz-json-1.1``: JSON by another name (not ``+json``, so Schemathesis would
+    neither send it nor read the answers)."""
+    import schemathesis
+
+    schemathesis.serializer.alias("application/x-amz-json-1.1", "application/json")
+
+    @schemathesis.deserializer("application/x-amz-json-1.1")
+    def _json(_, response):
+        return json.loads(response.content)
 
 
 def schemathesis_checks() -> list[CheckFunction]:
@@ -243,3 +298,47 @@ def served(text: str, **options: Any) -> dict[str, Any]:
     from sentiment_api.analysis import AUTO, analyse
 
     return analyse(text, language=options.pop("language", AUTO), **options).as_dict()
+
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--window-size=1280,2000",
+    # Offline: every host name but the loopback address fails to resolve (no CDN fallback).
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+MISSING_CHROMIUM = (
+    "Chromium is missing: the browser tests need Debian's chromium and chromium-driver on the "
+    "PATH. Run `make browser` to install them (make test, make integration and make e2e do it "
+    'first), or leave these tests out with -m "not browser".'
+)
+
+
+@contextmanager
+def chromium() -> Iterator[WebDriver]:
+    """Headless Chromium (Debian's), driven by Selenium through Debian's chromedriver, with a
+    fresh profile, resolving no host name but 127.0.0.1, and keeping the page's console
+    messages (``driver.get_log("browser")``). Fails the test, saying how to install it, when
+    either is missing."""
+    import pytest
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    binary, driver_binary = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (binary and driver_binary):
+        pytest.fail(MISSING_CHROMIUM)
+    with tempfile.TemporaryDirectory() as profile:
+        options = webdriver.ChromeOptions()
+        options.binary_location = binary
+        for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={profile}"]:
+            options.add_argument(flag)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        driver = webdriver.Chrome(options=options, service=Service(executable_path=driver_binary))
+        driver.set_page_load_timeout(120)
+        try:
+            yield driver
+        finally:
+            driver.quit()

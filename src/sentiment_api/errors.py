@@ -68,6 +68,27 @@ class TextTooLongError(DomainError):
         self.limit = limit
 
 
+class TextTooLargeError(TextTooLongError):
+    """The text is larger than a limit counted in UTF-8 bytes: the Comprehend-compatible
+    endpoint's, which are Amazon Comprehend's (5,000 bytes a document, 100,000 for
+    DetectDominantLanguage). Same ``code`` as :class:`TextTooLongError`: the same problem.
+
+    Attributes:
+        length: the text's size in UTF-8 bytes.
+        limit: the limit, in UTF-8 bytes.
+    """
+
+    def __init__(self, size: int, limit: int) -> None:
+        # Comprehend's own wording (its message for the same error), so that a program that
+        # matched on it keeps working.
+        super().__init__(
+            size,
+            limit,
+            f"Input text size exceeds limit. Max length of request text allowed is {limit} "
+            f"bytes while in this request the text size is {size} bytes",
+        )
+
+
 class LoneSurrogateError(DomainError):
     """The text holds a lone UTF-16 surrogate (a JSON ``"\\ud800"`` escape), which is not
     Unicode."""
@@ -83,14 +104,19 @@ class UnsupportedLanguageError(DomainError):
     Attributes:
         language: the detected or declared language's code (ISO 639-1 where it has one).
         confidence: the identifier's probability of that language, or None when declared.
+
+    ``message`` replaces the default one (which tells a ``POST /analyse`` caller how to skip
+    the check), for a face that has another way, or none.
     """
 
     code = "unsupported_language"
 
-    def __init__(self, language: str, confidence: float | None = None) -> None:
-        if confidence is None:
+    def __init__(
+        self, language: str, confidence: float | None = None, message: str | None = None
+    ) -> None:
+        if message is None and confidence is None:
             message = f"Only English (en) is analysed; the request declared {language!r}"
-        else:
+        elif message is None:
             message = (
                 f"The text looks like {language!r} (confidence {confidence:.2f}), not English, "
                 'the only language analysed. Send "language": "en" to analyse it anyway'
@@ -268,6 +294,25 @@ class InvalidRequestError(DomainError):
     def __init__(self, summary: str, details: list[dict[str, object]]) -> None:
         super().__init__(f"Invalid request body: {summary}")
         self.details = details
+
+
+class UnknownOperationError(DomainError):
+    """A request to the Comprehend-compatible endpoint (``POST /``) whose ``X-Amz-Target``
+    names no operation it serves: another Comprehend operation, another service's, or none.
+
+    Attributes:
+        target: the ``X-Amz-Target`` header as sent (at most 100 characters of it), or None.
+    """
+
+    code = "unknown_operation"
+
+    def __init__(self, target: str | None, served: tuple[str, ...]) -> None:
+        shown = "no X-Amz-Target header" if target is None else f"X-Amz-Target {target[:100]!r}"
+        super().__init__(
+            f"Unknown operation ({shown}). POST / speaks Amazon Comprehend's protocol and "
+            f"serves {', '.join(served)}; the JSON API is POST /analyse (see GET /docs)"
+        )
+        self.target = None if target is None else target[:100]
 
 
 class PathNotFoundError(DomainError):

@@ -37,13 +37,20 @@ deployed endpoint it doubles as a smoke test.
 
 The figures come from functions that return plain data (:func:`uci_figures`,
 :func:`vader_figures`, :func:`challenge_figures`, all three through :func:`figures`), printed
-by the ``format_*`` functions; ``--json`` prints the data itself.
+by the ``format_*`` functions; ``--json`` prints the data itself. For a trained engine the UCI
+figures include a reliability diagram's (:func:`reliability`): how often a sentence is positive
+against the probability of positive the engine gave it.
+
+``--plot`` draws the UCI and challenge figures as PNGs under ``docs/img/`` (``--plot-dir`` for
+another folder), each beside the JSON of the figures it was drawn from: by the repository's
+``tools/plots.py``, with matplotlib, a development dependency only, imported by nothing else
+(the Lambda image has neither).
 
 Usage::
 
     python -m sentiment_api.evaluate [--engine NAME] [--vader] [--challenge [--verbose]]
                                      [--url URL [--api-key KEY]] [--data DIR] [--limit N]
-                                     [--json]
+                                     [--json] [--plot [--plot-dir DIR]]
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ import argparse
 import http.client
 import importlib
 import json
+import os
 import sys
 import textwrap
 import threading
@@ -74,6 +82,8 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 """The repository root, when this module runs from a checkout (``src/sentiment_api/``)."""
 DEFAULT_DATA = REPOSITORY.parent / "shared" / "data" / "sentiment-labelled-sentences"
 CHALLENGE = REPOSITORY / "tests" / "data" / "challenge.tsv"
+PLOTS = REPOSITORY / "docs" / "img"
+"""Where ``--plot`` writes its PNGs (and the figures each was drawn from) by default."""
 LABELS = ("positive", "negative", "neutral")
 """Predicted labels, the rows of the confusion matrix."""
 GOLD = {"1": "positive", "0": "negative"}
@@ -88,6 +98,8 @@ REFERENCE_BAND_ENGINE = "model"
 """The engine whose neutral band labels VADER's sentences for an engine without a band."""
 MAX_FALSE_REFUSALS = 0.005
 """Issue 17: at most 0.5 % of English texts refused."""
+RELIABILITY_BINS = 10
+"""Equal-width bins of the predicted probability in a reliability diagram."""
 
 CHALLENGE_COLUMNS = ("category", "expected", "language", "text")
 CHALLENGE_CATEGORIES = (
@@ -258,7 +270,10 @@ def uci_figures(
         ``{"sentences", "correct", "accuracy", "neutral", "refused", "failures"}`` under the
         engine's default label rule (a neutral answer is a miss; nothing is refused here), plus
         ``"sign_correct"`` and ``"sign_accuracy"``, the same with ``neutral_threshold=0``, for a
-        trained engine (None for the others, whose default rule is that one).
+        trained engine (None for the others, whose default rule is that one). A trained
+        engine's figures also hold ``"reliability"``: :func:`reliability` of each sentence's
+        p(positive | not neutral) = p(positive) / (p(positive) + p(negative)) against whether
+        it is positive (None for the others, which give no probabilities).
     """
     from sentiment_api.analysis import label_for
 
@@ -282,6 +297,7 @@ def uci_figures(
                 for source, tally in default.items()
             },
             "trained": trained,
+            "reliability": _polar_reliability(sentences, results) if trained else None,
             "seconds": seconds,
         }
     return {
@@ -289,6 +305,78 @@ def uci_figures(
         "engines": engine_figures,
         "language": false_refusals([(sentence.source, sentence.text) for sentence in sentences]),
     }
+
+
+def reliability(
+    predicted: Sequence[float], positive: Sequence[bool], bins: int = RELIABILITY_BINS
+) -> dict[str, Any]:
+    """A reliability diagram's figures (DeGroot & Fienberg, "The Comparison and Evaluation of
+    Forecasters", 1983; Niculescu-Mizil & Caruana, ICML 2005): the predictions are put in
+    ``bins`` equal-width bins of [0, 1] (the last one closed), and in each the mean predicted
+    probability is set against the share of the texts that are positive. A calibrated engine's
+    points lie on the diagonal.
+
+    Args:
+        predicted: each text's predicted probability of positive, in [0, 1].
+        positive: whether each text is positive (its gold label).
+        bins: how many bins.
+
+    Returns:
+        ``{"texts": n, "bins": [{"low", "high", "texts", "mean_predicted",
+        "observed_positive"}, ...], "ece": float}``: every bin, in order (an empty one with
+        None for its two means), and the expected calibration error, the texts-weighted mean
+        of ``|mean_predicted - observed_positive|`` over the bins (Naeini et al., AAAI 2015).
+
+    Raises:
+        ValueError: the sequences differ in length, or a probability is outside [0, 1].
+    """
+    if len(predicted) != len(positive):
+        raise ValueError("one gold label per prediction")
+    members: list[list[int]] = [[] for _ in range(bins)]
+    for index, p in enumerate(predicted):
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"a probability outside [0, 1]: {p}")
+        members[min(int(p * bins), bins - 1)].append(index)
+    table = []
+    error = 0.0
+    for number, indices in enumerate(members):
+        mean = sum(predicted[i] for i in indices) / len(indices) if indices else None
+        share = sum(positive[i] for i in indices) / len(indices) if indices else None
+        if mean is not None and share is not None:
+            error += len(indices) * abs(mean - share)
+        table.append(
+            {
+                "low": number / bins,
+                "high": (number + 1) / bins,
+                "texts": len(indices),
+                "mean_predicted": mean,
+                "observed_positive": share,
+            }
+        )
+    return {
+        "texts": len(predicted),
+        "bins": table,
+        "ece": error / len(predicted) if predicted else 0.0,
+    }
+
+
+def _polar_reliability(
+    sentences: Sequence[LabelledSentence], results: Sequence[SentimentResult]
+) -> dict[str, Any]:
+    """:func:`reliability` of p(positive) / (p(positive) + p(negative)) on the UCI sentences,
+    all positive or negative: the engine's probability of positive once neutral is set aside,
+    the question that data set asks. Texts with neither (the model engine's answer to a text
+    without any of its n-grams: probabilities 0 / 1 / 0) are left out, and counted as
+    ``"left_out"``."""
+    predicted: list[float] = []
+    positive: list[bool] = []
+    for sentence, result in zip(sentences, results, strict=True):
+        p = result.probabilities or {}
+        polar = p.get("positive", 0.0) + p.get("negative", 0.0)
+        if polar > 0:
+            predicted.append(min(1.0, p["positive"] / polar))
+            positive.append(sentence.gold == "positive")
+    return {**reliability(predicted, positive), "left_out": len(sentences) - len(predicted)}
 
 
 def false_refusals(texts: Sequence[tuple[str, str]]) -> dict[str, Any]:
@@ -327,20 +415,26 @@ def false_refusals(texts: Sequence[tuple[str, str]]) -> dict[str, Any]:
 
 
 def train_model_module() -> ModuleType:
-    """``tools/train_model.py`` of this checkout, imported as ``tools.train_model`` (as the tests
-    import ``tools``), on first use only: the Lambda image has no ``tools/``.
+    """``tools/train_model.py`` of this checkout (:func:`tools_module`), for ``--vader``."""
+    return tools_module("train_model", "--vader")
+
+
+def tools_module(name: str, option: str) -> ModuleType:
+    """``tools/<name>.py`` of this checkout, imported as ``tools.<name>`` (as the tests import
+    ``tools``), on first use only: the Lambda image has no ``tools/``.
 
     Raises:
-        ModuleNotFoundError: this module does not run from a checkout with ``tools/``.
+        ModuleNotFoundError: this module does not run from a checkout with that file (the
+            message names ``option``, what needs it).
     """
-    if not (REPOSITORY / "tools" / "train_model.py").is_file():
+    if not (REPOSITORY / "tools" / f"{name}.py").is_file():
         raise ModuleNotFoundError(
-            f"--vader needs the repository's tools/train_model.py, not found under {REPOSITORY}",
-            name="tools.train_model",
+            f"{option} needs the repository's tools/{name}.py, not found under {REPOSITORY}",
+            name=f"tools.{name}",
         )
     if str(REPOSITORY) not in sys.path:
         sys.path.append(str(REPOSITORY))
-    return importlib.import_module("tools.train_model")
+    return importlib.import_module(f"tools.{name}")
 
 
 def trained_band(engine: str) -> float | None:
@@ -598,6 +692,18 @@ def format_uci_table(uci: Mapping[str, Any]) -> str:
             if f["trained"]:
                 cells[-1].append(f"{cell['sign_accuracy']:.3f}")
         lines.append(_line(source, cells))
+    calibrated = {name: f["reliability"] for name, f in engines.items() if f.get("reliability")}
+    if calibrated:
+        lines.append(
+            _paragraph(
+                f"Calibration ({RELIABILITY_BINS} bins of p(positive) / (p(positive) +"
+                " p(negative)) against the share positive; docs/evaluation.md): "
+                + ", ".join(
+                    f"{name} expected calibration error {r['ece']:.3f}"
+                    for name, r in calibrated.items()
+                )
+            )
+        )
     lines.append(
         "time: "
         + ", ".join(
@@ -895,6 +1001,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--verbose", action="store_true", help="list the challenge's failures")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--plot",
+        action="store_true",
+        help="draw the UCI and challenge figures as PNGs (tools/plots.py, matplotlib)",
+    )
+    parser.add_argument(
+        "--plot-dir", type=Path, default=PLOTS, help="where --plot writes (default: docs/img)"
+    )
     parser.add_argument("--api-key", help="send this API Gateway API key as x-api-key")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="UCI data set folder")
     parser.add_argument("--limit", type=int, help="at most this many sentences per UCI file")
@@ -905,12 +1019,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--vader runs in process only")
     if args.json and args.url:
         parser.error("--json runs in process only")
+    if args.plot and (args.url or args.engine or args.vader or args.json):
+        parser.error("--plot draws every engine in process: no --url, --engine, --vader, --json")
     engines = (args.engine,) if args.engine else ENGINE_NAMES
     uci = not (args.vader or args.challenge)
     rows = load_challenge(args.challenge_file) if args.challenge else []
 
     if args.url is not None:
         return _main_over_http(args, uci, rows)
+    if args.plot:
+        return _plot(args)
     if args.json:
         data = figures(
             uci=uci,
@@ -938,6 +1056,29 @@ def main(argv: list[str] | None = None) -> int:
         print(format_refusals(result["language"], "test sentences, all English,"))
     if args.challenge:
         print(format_challenge_table(challenge_figures(rows, engines), verbose=args.verbose))
+    return 0
+
+
+def _plot(args: argparse.Namespace) -> int:
+    """``--plot``: the UCI figures and, once the challenge file exists, the challenge's, printed
+    as usual, then drawn by ``tools/plots.py`` into ``args.plot_dir``."""
+    plots = tools_module("plots", "--plot")  # imports matplotlib: only here
+    challenge = args.challenge_file.is_file()
+    print("Scoring the UCI sentences" + (" and the challenge set" if challenge else "") + " ...",
+          file=sys.stderr)  # fmt: skip
+    data = figures(
+        uci=True,
+        challenge=challenge,
+        data=args.data,
+        limit=args.limit,
+        challenge_file=args.challenge_file,
+    )
+    print(format_uci_table(data["uci"]))
+    print(format_refusals(data["uci"]["language"], "English sentences"))
+    if challenge:
+        print(format_challenge_table(data["challenge"], verbose=args.verbose))
+    for path in plots.write_plots(data, args.plot_dir):
+        print(f"wrote {os.path.relpath(path)}", file=sys.stderr)
     return 0
 
 

@@ -118,22 +118,36 @@ def identifier() -> Any:
     return fasttext.load_model(str(path))
 
 
-def identify(text: str) -> LanguageGuess:
-    """The most likely language of ``text`` (any string; a lone surrogate is replaced).
+def ranked(text: str, k: int = _TOP_K) -> list[tuple[str, float]]:
+    """The ``k`` most likely languages of ``text`` (any string; a lone surrogate is replaced),
+    most likely first: ``[(code, probability)]``, codes as :class:`LanguageGuess` has them,
+    probabilities in [0, 1] as the model gives them (the ``k`` need not sum to 1). A text
+    without a single word (:func:`word_count`) gets ``[]``: the model's guess for an emoji or a
+    number means nothing.
 
     The text is lower-cased and its whitespace collapsed first: fastText reads one line, and
-    Title Case misleads it more often on short texts. Short texts still fool it at times:
-    "So Far So Good!." is read as Korean (0.73), the one false refusal among the 3,000 shared
-    sentences (docs/evaluation.md).
+    Title Case misleads it more often on short texts.
+    """
+    if word_count(text) == 0:
+        return []
+    line = " ".join(text.split()).lower()
+    labels, probabilities = identifier().predict(line, k=k, on_unicode_error="replace")
+    return [
+        (label.removeprefix("__label__"), min(float(p), 1.0))
+        for label, p in zip(labels, probabilities, strict=True)
+    ]
+
+
+def identify(text: str) -> LanguageGuess:
+    """The most likely language of ``text`` (any string; a lone surrogate is replaced), from
+    the five of :func:`ranked`.
+
+    Short texts still fool the model at times: "So Far So Good!." is read as Korean (0.73), the
+    one false refusal among the 3,000 shared sentences (docs/evaluation.md).
     """
     words = word_count(text)
-    if words == 0:
-        return LanguageGuess(UNDETERMINED, 0.0, 0.0, 0)
-    line = " ".join(text.split()).lower()
-    labels, probabilities = identifier().predict(line, k=_TOP_K, on_unicode_error="replace")
-    found = {
-        label.removeprefix("__label__"): min(float(p), 1.0)
-        for label, p in zip(labels, probabilities, strict=True)
-    }
-    code = max(found, key=found.__getitem__)
-    return LanguageGuess(code, found[code], found.get("en", 0.0), words)
+    guesses = ranked(text)
+    if not guesses:
+        return LanguageGuess(UNDETERMINED, 0.0, 0.0, words)
+    code, confidence = max(guesses, key=lambda guess: guess[1])
+    return LanguageGuess(code, confidence, dict(guesses).get("en", 0.0), words)

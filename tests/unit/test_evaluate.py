@@ -47,6 +47,18 @@ def answer(text: str, engine: str, language_option: str | None = None) -> str:
         return REFUSED
 
 
+def tiny_challenge(folder: Path) -> Path:
+    """A challenge file of two rows: a French row to refuse, an English one labelled wrongly."""
+    path = folder / "tiny.tsv"
+    path.write_text(
+        "category\texpected\tlanguage\ttext\n"
+        f"non_english\trefused\tfr\t{FRENCH}\n"
+        f"negation\tnegative\ten\t{PRAISE}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
 # ---- the UCI sentences, side by side ----------------------------------------------------------
 
 
@@ -101,6 +113,41 @@ def test_uci_figures_are_the_printed_figures_as_data():
     assert figures["engines"]["textblob"]["files"]["overall"]["sign_accuracy"] is None
     assert figures["engines"]["model"]["trained"] is True
     assert figures["engines"]["textblob"]["trained"] is False
+
+
+def test_reliability_bins_the_predictions_and_weighs_the_calibration_error():
+    predicted = [0.05, 0.15, 0.15, 0.95, 1.0]
+    positive = [False, True, False, True, True]
+
+    figures = evaluate.reliability(predicted, positive, bins=10)
+
+    bins = figures["bins"]
+    assert [(b["low"], b["high"]) for b in bins][:2] == [(0.0, 0.1), (0.1, 0.2)]
+    assert [b["texts"] for b in bins] == [1, 2, 0, 0, 0, 0, 0, 0, 0, 2]  # 1.0 in the last bin
+    assert (bins[1]["mean_predicted"], bins[1]["observed_positive"]) == (pytest.approx(0.15), 0.5)
+    assert (bins[2]["mean_predicted"], bins[2]["observed_positive"]) == (None, None)
+    assert figures["ece"] == pytest.approx((1 * 0.05 + 2 * 0.35 + 2 * 0.025) / 5)
+    assert figures["texts"] == 5
+    with pytest.raises(ValueError, match="outside"):
+        evaluate.reliability([1.5], [True])
+
+
+def test_a_trained_engines_reliability_is_of_p_positive_once_neutral_is_set_aside():
+    sentences = load_labelled_sentences(DATA, limit=20)
+    figures = uci_figures(sentences, ("textblob", "model"))
+    predicted, positive = [], []
+    for sentence in sentences:
+        p = analyse(sentence.text, engine="model").probabilities
+        assert p is not None
+        if p["positive"] + p["negative"] > 0:
+            predicted.append(p["positive"] / (p["positive"] + p["negative"]))
+            positive.append(sentence.gold == "positive")
+    expected = evaluate.reliability(predicted, positive)
+    assert figures["engines"]["model"]["reliability"] == {
+        **expected,
+        "left_out": len(sentences) - len(predicted),
+    }
+    assert figures["engines"]["textblob"]["reliability"] is None
 
 
 def test_the_engine_option_keeps_the_confusion_matrices(capsys):
@@ -192,13 +239,7 @@ def test_the_challenge_documents_counts_are_the_files():
 
 def test_the_challenge_runner_passes_a_refused_row_and_fails_a_wrong_label(tmp_path, capsys):
     # Given a tiny challenge file: a French row to refuse, an English one labelled wrongly
-    path = tmp_path / "tiny.tsv"
-    path.write_text(
-        "category\texpected\tlanguage\ttext\n"
-        f"non_english\trefused\tfr\t{FRENCH}\n"
-        f"negation\tnegative\ten\t{PRAISE}\n",
-        encoding="utf-8",
-    )
+    path = tiny_challenge(tmp_path)
     assert answer(FRENCH, "model", AUTO) == REFUSED
     assert answer(PRAISE, "model", AUTO) != "negative"
 
@@ -250,6 +291,15 @@ def test_a_malformed_challenge_file_is_refused(tmp_path):
 
 
 # ---- VADER's held-out sentences ---------------------------------------------------------------
+
+
+def test_plot_needs_tools_only_when_asked_and_runs_in_process(monkeypatch, tmp_path):
+    monkeypatch.setattr(evaluate, "REPOSITORY", tmp_path)
+    with pytest.raises(ModuleNotFoundError, match=r"--plot needs .*tools/plots\.py"):
+        main(["--plot", "--plot-dir", str(tmp_path)])
+    for other in (["--url", "http://127.0.0.1:1"], ["--engine", "model"], ["--vader"], ["--json"]):
+        with pytest.raises(SystemExit):
+            main(["--plot", *other])
 
 
 def test_vader_needs_tools_only_when_asked(monkeypatch, tmp_path):
@@ -353,13 +403,7 @@ def test_url_mode_counts_failed_requests_and_exits_1(local_api, capsys, deployme
 
 
 def test_url_mode_runs_the_challenge_and_a_422_refusal_passes(local_api, tmp_path, capsys):
-    path = tmp_path / "tiny.tsv"
-    path.write_text(
-        "category\texpected\tlanguage\ttext\n"
-        f"non_english\trefused\tfr\t{FRENCH}\n"
-        f"negation\tnegative\ten\t{PRAISE}\n",
-        encoding="utf-8",
-    )
+    path = tiny_challenge(tmp_path)
     argv = ["--url", local_api, "--challenge", "--challenge-file", str(path), "--verbose"]
     assert main([*argv, "--concurrency", "1"]) == 0
     out = capsys.readouterr().out

@@ -28,6 +28,7 @@ from .latency import (
     WORST_CASE_ENGINE,
     encoder_input,
     measure_batches_at_cap,
+    measure_comprehend_warm,
     measure_engines_warm,
     measure_language,
     measure_warm_http,
@@ -132,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         "worst_case_ms": measure_worst_case(texts, repeats=max(runs, 5), engine=WORST_CASE_ENGINE),
         "batch_at_cap_ms": measure_batches_at_cap(texts, repeats=max(runs // 2, 3)),
     }
+    step("the Comprehend-compatible endpoint")
+    results["comprehend_warm_in_process"] = measure_comprehend_warm(texts, rounds=max(runs, 10) * 4)
     step("language identifier")
     results["language_identifier_us"] = measure_language(texts, rounds=max(runs, 10) * 4)
     step("throughput")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypedDict
 
 from sentiment_api import language
-from sentiment_api.analysis import analyse
+from sentiment_api.analysis import AUTO, analyse
 from sentiment_api.engines import ENGINE_NAMES, get_engine
 from sentiment_api.handlers import api
 
@@ -23,6 +23,7 @@ from .common import (
     Summary,
     analyse_event,
     batch_cases,
+    post_event,
     real_text_of,
     rotations,
     running,
@@ -39,6 +40,22 @@ class WarmInProcess(TypedDict):
     analyse_us: Summary
     handler_us: Summary
     overhead_p50_us: float
+
+
+class ComprehendWarm(TypedDict):
+    analyse_us: Summary
+    """``POST /analyse``'s call of ``analyse()``: the language identified."""
+    analyse_sentences_us: Summary
+    """DetectSentiment's call: the same, with sentences (for MIXED)."""
+    handler_analyse_us: Summary
+    """The handler answering ``POST /analyse`` (its fast path)."""
+    handler_detect_sentiment_us: Summary
+    """The handler answering DetectSentiment (``POST /``, Comprehend's protocol)."""
+    face_overhead_p50_us: float
+    """DetectSentiment's handler overhead over its ``analyse()`` call, less ``POST /analyse``'s
+    over its own (p50s): what the protocol face costs beyond the JSON API's fast path."""
+    difference_p50_us: float
+    """DetectSentiment's handler p50 less ``POST /analyse``'s: the face and its sentences."""
 
 
 class EngineWarm(TypedDict):
@@ -94,6 +111,60 @@ def measure_warm_in_process(texts: list[str], rounds: int) -> dict[str, WarmInPr
                 "analyse_us": analysed,
                 "handler_us": handled,
                 "overhead_p50_us": handled["median"] - analysed["median"],
+            }
+    return figures
+
+
+COMPREHEND_TEXT_LENGTHS = (50, 500)
+"""Characters of review text of the Comprehend comparison: DetectSentiment takes 5,000 bytes."""
+
+
+def detect_sentiment_event(text: str) -> Event:
+    """A DetectSentiment request as boto3 sends it (``POST /``, ``X-Amz-Target``, AWS JSON 1.1)."""
+    event = post_event(json.dumps({"Text": text, "LanguageCode": "en"}), "/")
+    event["headers"] = {
+        **{k: v for k, v in event["headers"].items() if k.lower() != "content-type"},
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": "Comprehend_20171127.DetectSentiment",
+    }
+    event["multiValueHeaders"] = {k: [v] for k, v in event["headers"].items()}
+    return event
+
+
+def measure_comprehend_warm(texts: list[str], rounds: int) -> dict[str, ComprehendWarm]:
+    """µs per call, in process, at the deployment's defaults, of DetectSentiment through the
+    handler against ``POST /analyse`` of the same text, and of the ``analyse()`` call each
+    makes (DetectSentiment's has sentences: its MIXED rule), alternating blocks of 100."""
+    context = FakeLambdaContext()
+    figures: dict[str, ComprehendWarm] = {}
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):  # EMF metric lines
+        for length in COMPREHEND_TEXT_LENGTHS:
+            text = real_text_of(length, texts)
+            post, detect = analyse_event(text), detect_sentiment_event(text)
+            assert api.lambda_handler(post, context)["statusCode"] == 200
+            answer = api.lambda_handler(detect, context)
+            assert answer["statusCode"] == 200 and "Sentiment" in answer["body"], answer
+            calls: dict[str, Callable[[], object]] = {
+                "analyse": functools.partial(analyse, text, language=AUTO),
+                "analyse sentences": functools.partial(
+                    analyse, text, sentences=True, language=AUTO
+                ),
+                "handler analyse": functools.partial(api.lambda_handler, post, context),
+                "handler detect": functools.partial(api.lambda_handler, detect, context),
+            }
+            samples: dict[str, list[float]] = {name: [] for name in calls}
+            for name in rotations(list(calls), rounds):
+                samples[name] += timed_calls(calls[name], 100)
+            got = {name: summary(values) for name, values in samples.items()}
+            median = {name: value["median"] for name, value in got.items()}
+            figures[str(length)] = {
+                "analyse_us": got["analyse"],
+                "analyse_sentences_us": got["analyse sentences"],
+                "handler_analyse_us": got["handler analyse"],
+                "handler_detect_sentiment_us": got["handler detect"],
+                "face_overhead_p50_us": (median["handler detect"] - median["analyse sentences"])
+                - (median["handler analyse"] - median["analyse"]),
+                "difference_p50_us": median["handler detect"] - median["handler analyse"],
             }
     return figures
 

@@ -11,7 +11,7 @@ from .cost import Cost, CostFigures, EngineCost
 from .files import Files, PathRun, Rate
 from .image import ImageSizes
 from .jobrate import JobRates
-from .latency import WORST_CASE_ENGINE, Engines, WarmInProcess
+from .latency import WORST_CASE_ENGINE, ComprehendWarm, Engines, WarmInProcess
 from .memory import MemorySizes, Rss
 
 
@@ -31,6 +31,8 @@ class Results(TypedDict, total=False):
     worst_case_ms: dict[str, Summary]
     engines: Engines
     language_identifier_us: dict[str, Summary]
+    """By text length."""
+    comprehend_warm_in_process: dict[str, ComprehendWarm]
     """By text length."""
     throughput: dict[str, Rate]
     files: Files
@@ -147,6 +149,30 @@ def engines_table(engines: Engines) -> list[str]:
                     f"{by[case]['median']:,.1f} / {by[case]['max']:,.1f} ms"
                     for by in batches.values()
                 ),
+            )
+        )
+    return lines
+
+
+def comprehend_table(figures: dict[str, ComprehendWarm]) -> list[str]:
+    """DetectSentiment (``POST /``, Comprehend's protocol) against ``POST /analyse``, warm, in
+    process: the handlers, their ``analyse()`` calls, and the protocol face's own overhead."""
+    lines = header(
+        "Comprehend-compatible DetectSentiment vs POST /analyse, warm p50, in process",
+        "POST /analyse: analyse() / handler",
+        "DetectSentiment: analyse(sentences) / handler",
+        "difference of the handlers",
+        "protocol face's overhead",
+    )
+    for length, f in figures.items():
+        lines.append(
+            row(
+                f"{int(length):,} characters",
+                f"{f['analyse_us']['median']:.0f} / {f['handler_analyse_us']['median']:.0f} µs",
+                f"{f['analyse_sentences_us']['median']:.0f} / "
+                f"{f['handler_detect_sentiment_us']['median']:.0f} µs",
+                f"{f['difference_p50_us']:.0f} µs",
+                f"{f['face_overhead_p50_us']:.0f} µs",
             )
         )
     return lines
@@ -330,6 +356,8 @@ def table(results: Results) -> str:
         lines.append(row(name, f"{worst['median']:.1f} ms", f"{worst['max']:.1f} ms"))
     if "engines" in results:
         lines += engines_table(results["engines"])
+    if "comprehend_warm_in_process" in results:
+        lines += comprehend_table(results["comprehend_warm_in_process"])
     if "language_identifier_us" in results:
         lines += language_table(results["language_identifier_us"])
     lines += header("throughput", "documents/s")

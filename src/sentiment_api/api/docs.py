@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.models import Server
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from sentiment_api import __version__
+from sentiment_api.comprehend import docs as comprehend_docs
 from sentiment_api.errors import (
     BodyTooLargeError,
     DuplicateKeyError,
@@ -36,11 +37,17 @@ OPENAPI_INFO: dict[str, Any] = {
     "title": "Sentiment API",
     "version": __version__,
     "description": (
-        "Lexicon-based sentiment analysis (TextBlob's pattern analyzer, English). Scores: "
-        "polarity (`sentiment_score`) in [-1, 1], subjectivity in [0, 1]. Lengths and offsets "
-        "count Unicode code points. Limits: 5,000 code points per text and 25 texts per batch "
-        "by default. Every error is JSON `{error, code}`; an unknown path is a 404 "
-        "(`not_found`) and an unsupported method a 405 (`method_not_allowed`, with `Allow`)."
+        "Sentiment analysis of English text by one of three engines: `textblob` (TextBlob's "
+        "lexicon: polarity and subjectivity), `model` (TF-IDF and logistic regression) and "
+        "`encoder` (a fine-tuned sentence encoder), the last two with the probabilities of "
+        "three classes (positive, neutral, negative). `sentiment_score` is in [-1, 1]. English "
+        "only, said out loud: each text's language is identified, and a text of three words or "
+        "more that is confidently another language is refused (422 `unsupported_language`; "
+        "send `language: en` to analyse it anyway). Lengths and offsets count Unicode code "
+        "points. Limits: 5,000 code points per text and 25 texts per batch by default. Every "
+        "error is JSON `{error, code}`; an unknown path is a 404 (`not_found`) and an "
+        "unsupported method a 405 (`method_not_allowed`, with `Allow`). To try it in a browser: "
+        "`GET /try`."
     ),
 }
 """The document's info, shared by ``GET /openapi.json`` and ``GET /docs``."""
@@ -120,7 +127,8 @@ def install_docs(app: APIGatewayRestResolver) -> None:
 
 @functools.cache
 def openapi_json(app: APIGatewayRestResolver, base_path: str) -> str:
-    """Powertools' document for ``app`` served under ``base_path``, less what does not apply.
+    """Powertools' document for ``app`` served under ``base_path``, less what does not apply,
+    plus the Comprehend-compatible endpoint (:mod:`sentiment_api.comprehend.docs`).
 
     With validation on, Powertools declares a 422 of its own ``HTTPValidationError`` shape on
     every route, and adds that schema and ``ResponseValidationError``. Our 422 bodies are
@@ -141,6 +149,7 @@ def openapi_json(app: APIGatewayRestResolver, base_path: str) -> str:
     for unused in ("HTTPValidationError", "ResponseValidationError", "ValidationError"):
         if f'"#/components/schemas/{unused}"' not in json.dumps(fields):
             schemas.pop(unused, None)
+    comprehend_docs.add_to(fields)  # POST /, answered before the router
     return json.dumps(fields, ensure_ascii=False, indent=2)
 
 

@@ -5,18 +5,13 @@ no Powertools event handler, no HTTP.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
-
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from sentiment_api.analysis import AUTO, analyse, analyse_many
 from sentiment_api.errors import (
     DomainError,
-    EngineUnavailableError,
     InvalidTypeError,
     LoneSurrogateError,
     NoTextError,
@@ -25,7 +20,7 @@ from sentiment_api.errors import (
     TooManyTextsError,
     UnsupportedLanguageError,
 )
-from sentiment_api.observability import logger, metrics
+from sentiment_api.observability import count_analyses, count_analysis, reported_if_unavailable
 from sentiment_api.settings import get_settings
 from sentiment_api.text import check_text, check_unicode
 
@@ -93,8 +88,7 @@ def analysed(
             explain=explain,
             language=language_for(language),
         ).as_dict()
-    metrics.add_dimension(name="sentiment", value=fields["sentiment"])
-    metrics.add_metric(name="Analyses", unit=MetricUnit.Count, value=1)
+    count_analysis(fields["sentiment"])
     return fields
 
 
@@ -192,28 +186,8 @@ def analyse_batch(
         size += answer_bytes(results[-1])
         if max_answer_bytes is not None and size > max_answer_bytes:
             raise ResponseTooLargeError(size, max_answer_bytes, at_least=True)
-    _count_analyses(Counter(result["sentiment"] for result in results))
+    count_analyses(Counter(result["sentiment"] for result in results))
     return results, errors
-
-
-@contextlib.contextmanager
-def reported_if_unavailable() -> Iterator[None]:
-    """Let an :class:`~sentiment_api.errors.EngineUnavailableError` through (a 503) after logging
-    its cause at ERROR and counting it in the ``EngineUnavailable`` metric, by ``engine``: what
-    an operator's alarm watches (template ``EngineUnavailableAlarm``)."""
-    try:
-        yield
-    except EngineUnavailableError as exc:
-        logger.error("Engine unavailable", exc_info=exc.__cause__, extra={"engine": exc.engine})
-        with single_metric(
-            name="EngineUnavailable",
-            unit=MetricUnit.Count,
-            value=1,
-            namespace=metrics.namespace,
-            default_dimensions={"service": metrics.service, **metrics.default_dimensions},
-        ) as metric:
-            metric.add_dimension(name="engine", value=exc.engine)
-        raise
 
 
 BATCH_ENVELOPE_BYTES = 1024
@@ -227,17 +201,3 @@ def answer_bytes(item: dict[str, Any]) -> int:
     once more inside the body string, and a separator."""
     encoded = json.dumps(item, separators=(",", ":"))
     return len(encoded) + encoded.count('"') + encoded.count("\\") + 1
-
-
-def _count_analyses(labels: Counter[str]) -> None:
-    """Add a batch's texts to the ``Analyses`` metric, one EMF record per label: the main
-    ``metrics`` object can carry only one value of the ``sentiment`` dimension."""
-    for label, count in sorted(labels.items()):
-        with single_metric(
-            name="Analyses",
-            unit=MetricUnit.Count,
-            value=count,
-            namespace=metrics.namespace,
-            default_dimensions={"service": metrics.service, **metrics.default_dimensions},
-        ) as metric:
-            metric.add_dimension(name="sentiment", value=label)

@@ -1,8 +1,9 @@
 """The HTTP API function's entry point: API Gateway REST API, Lambda proxy integration.
 
-:func:`lambda_handler` screens each event (body size, media type), answers a plainly valid
-``POST /analyse`` itself, and hands everything else to the Powertools resolver in
-:mod:`sentiment_api.api.app`, imported on first use. So the cold start of the common
+:func:`lambda_handler` hands ``POST /`` (Amazon Comprehend's protocol) to
+:mod:`sentiment_api.comprehend`, screens every other event (body size, media type), answers a
+plainly valid ``POST /analyse`` itself, and hands everything else to the Powertools resolver in
+:mod:`sentiment_api.api.app`, each imported on first use. So the cold start of the common
 request imports neither the Powertools event handler nor pydantic, and its warm path skips
 their per-request work (docs/performance.md, "How the cold start got there"). Nothing here
 imports boto3 either: the function makes no AWS calls. Nothing imports this module: it is an
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -103,6 +105,19 @@ def _analyse_fast(event: dict[str, Any]) -> dict[str, Any] | None:
     return proxy.proxy_response(HTTPStatus.OK, fields)
 
 
+def _is_comprehend(event: dict[str, Any]) -> bool:
+    """Whether ``event`` is for the Comprehend-compatible endpoint: ``POST /``."""
+    return event.get("httpMethod") == "POST" and event.get("path") == "/"
+
+
+@functools.cache
+def _comprehend() -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The Comprehend-compatible endpoint's answer, imported on the first request for it."""
+    from sentiment_api.comprehend.app import answer
+
+    return answer
+
+
 @functools.cache
 def _app() -> APIGatewayRestResolver:
     """The Powertools resolver, imported on the first request that needs it."""
@@ -130,10 +145,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
 
 def _answer(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """The proxy response to ``event``, before CORS: a rejection from the screen, the fast
-    path's answer, or the resolver's; a 413 for an answer over Lambda's payload limit. The
-    custom domain's base path (``BASE_PATH``) is taken off the path first."""
+    """The proxy response to ``event``, before CORS: the Comprehend-compatible endpoint's
+    (``POST /``, which has its own media type and limits), a rejection from the screen, the
+    fast path's answer, or the resolver's; a 413 for an answer over Lambda's payload limit.
+    The custom domain's base path (``BASE_PATH``) is taken off the path first."""
     event = proxy.strip_base_path(event, get_settings().base_path)
+    if _is_comprehend(event):
+        return _comprehend()(event)  # small answers: 25 scores at most
     try:
         event = _screen(event)
     except DomainError as exc:  # 413, 415, 400 (base64, UTF-8): proxy.screen_post_body

@@ -34,9 +34,11 @@ from sentiment_api.errors import (
     NoTextError,
     PathNotFoundError,
     ResponseTooLargeError,
+    TextTooLargeError,
     TextTooLongError,
     TooManyJobsError,
     TooManyTextsError,
+    UnknownOperationError,
     UnsupportedLanguageError,
     UnsupportedMediaTypeError,
     UploadTooLargeError,
@@ -52,11 +54,13 @@ STATUS: dict[type[DomainError], HTTPStatus] = {
     InvalidBodyEncodingError: HTTPStatus.BAD_REQUEST,
     InvalidBase64Error: HTTPStatus.BAD_REQUEST,
     InvalidFilenameError: HTTPStatus.BAD_REQUEST,
+    UnknownOperationError: HTTPStatus.BAD_REQUEST,  # POST /, the Comprehend face's
     ApiKeyRequiredError: HTTPStatus.FORBIDDEN,  # API Gateway's own answer to a missing key
     PathNotFoundError: HTTPStatus.NOT_FOUND,
     JobNotFoundError: HTTPStatus.NOT_FOUND,
     MethodNotAllowedError: HTTPStatus.METHOD_NOT_ALLOWED,
     TextTooLongError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    TextTooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,  # in bytes: the Comprehend face's
     TooManyTextsError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     BodyTooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     UploadTooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,

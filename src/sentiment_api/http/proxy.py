@@ -152,7 +152,7 @@ def screen_post_body(event: dict[str, Any], limit: int) -> dict[str, Any]:
         lowered = {name: value.lower() for name, value in declared.items()}
         event = {**event, "headers": {**headers, **lowered}}
     if event.get("isBase64Encoded"):
-        event = {**event, "body": _decode_base64(body), "isBase64Encoded": False}
+        event = {**event, "body": decode_base64(body), "isBase64Encoded": False}
     return event  # no Content-Type: taken as JSON
 
 
@@ -166,7 +166,7 @@ def _charset(parameters: str) -> str | None:
     return None
 
 
-def _decode_base64(body: str) -> str:
+def decode_base64(body: str) -> str:
     """The UTF-8 text of a base64 body, decoded strictly (RFC 4648: no character outside the
     alphabet, correct padding).
 

@@ -38,6 +38,7 @@ def test_document_lists_every_route_and_its_responses(document):
     assert operations == {
         ("/", "get"),
         ("/", "head"),
+        ("/", "post"),  # the Comprehend-compatible endpoint
         ("/analyse", "post"),
         ("/analyse/batch", "post"),
     }
@@ -54,7 +55,7 @@ def test_document_lists_every_route_and_its_responses(document):
 
 
 def test_every_path_the_router_serves_is_documented_or_meta(document):
-    assert set(ALLOWED_METHODS) == set(document["paths"]) | {"/openapi.json", "/docs"}
+    assert set(ALLOWED_METHODS) == set(document["paths"]) | {"/openapi.json", "/docs", "/try"}
 
 
 def test_examples_are_valid_requests_and_errors(document):

@@ -226,8 +226,8 @@ def test_json_content_types_and_none_are_accepted(lambda_context, content_type):
         ("DELETE", "/analyse", "POST"),
         ("PATCH", "/analyse", "POST"),
         ("HEAD", "/analyse", "POST"),
-        ("POST", "/", "GET, HEAD"),
-        ("DELETE", "/", "GET, HEAD"),
+        ("PUT", "/", "GET, HEAD, POST"),  # POST /: the Comprehend-compatible endpoint
+        ("DELETE", "/", "GET, HEAD, POST"),
     ],
 )
 def test_wrong_method_on_a_known_path_is_405_with_allow(lambda_context, method, path, allow):

@@ -10,8 +10,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from sentiment_api.handlers import api
-from support import schemathesis_checks, wsgi_app
+from support import schemathesis_checks, schemathesis_comprehend_media_type, wsgi_app
 
+schemathesis_comprehend_media_type()
 schema = schemathesis.openapi.from_wsgi("/openapi.json", wsgi_app(api.lambda_handler))
 
 

@@ -52,6 +52,7 @@ def test_every_route_answers_through_the_domain_and_the_stage(mapped, via):
     assert (status, len(body["results"]), len(body["errors"])) == (200, 1, 1)
     assert answer(via("GET", "/"))[2]["health_check"] == "OK"
     assert answer(via("GET", "/docs"))[0] == 200
+    assert answer(via("GET", "/try"))[0] == 200
     assert answer(via("DELETE", "/analyse"))[0] == 405
 
 
@@ -60,6 +61,13 @@ def test_the_documents_server_is_the_prefix_the_request_came_through(mapped):
     assert status == 200 and document["servers"] == [{"url": f"/{MAPPING}"}]
     _, _, document = answer(through_the_stage("GET", "/openapi.json"))
     assert document["servers"] == [{"url": "/prod"}]
+
+
+def test_the_try_page_calls_the_api_through_the_prefix_it_came_through(mapped):
+    _, _, page = answer(through_the_domain("GET", "/try"))
+    assert f'data-api="/{MAPPING}"' in page
+    _, _, page = answer(through_the_stage("GET", "/try"))
+    assert 'data-api="/prod"' in page
 
 
 def test_without_the_mapping_setting_the_domains_paths_find_no_route():

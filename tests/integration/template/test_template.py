@@ -97,13 +97,18 @@ def test_every_route_of_the_router_is_an_any_event_and_nothing_else(lambda_conte
     post_paths = {e["Path"] for e in events if e["Method"] == "POST"}
     assert len(any_paths) + len(get_paths) + len(post_paths) == len(events)
     assert any_paths == set(ALLOWED_METHODS)
-    assert get_paths == {"/", "/openapi.json", "/docs"}
-    assert post_paths == {"/analyse/batch"}
+    assert get_paths == {"/", "/openapi.json", "/docs", "/try"}
+    assert post_paths == {"/analyse/batch", "/"}  # "/": the Comprehend-compatible endpoint
+    comprehend = {"X-Amz-Target": "Comprehend_20171127.DetectSentiment"}
     for path, methods in ALLOWED_METHODS.items():
         for method in methods:
             body = '{"text": "fine"}' if path == "/analyse" else None
             body = '{"texts": ["fine"]}' if path == "/analyse/batch" else body
-            response = api.lambda_handler(api_event(method, path, body), lambda_context)
+            headers = None
+            if (method, path) == ("POST", "/"):
+                body, headers = '{"Text": "fine", "LanguageCode": "en"}', comprehend
+            event = api_event(method, path, body, headers=headers)
+            response = api.lambda_handler(event, lambda_context)
             assert response["statusCode"] == 200, (path, method)
 
 
@@ -123,24 +128,30 @@ def test_settings_parameters_feed_the_function_and_match_the_code_defaults():
 
 
 @pytest.mark.parametrize(
-    ("response_type", "status", "code"),
+    ("response_type", "status", "code", "error_type"),
     [
-        ("MISSING_AUTHENTICATION_TOKEN", 404, "not_found"),  # API Gateway's "no such route"
-        ("INVALID_API_KEY", 403, "invalid_api_key"),  # a missing or wrong x-api-key
-        ("QUOTA_EXCEEDED", 429, "quota_exceeded"),
-        ("WAF_FILTERED", 403, "blocked"),
-        ("THROTTLED", 429, "throttled"),
-        ("REQUEST_TOO_LARGE", 413, "request_too_large"),
-        ("DEFAULT_4XX", None, "gateway_rejected"),
-        ("DEFAULT_5XX", None, "internal_error"),
+        # API Gateway's "no such route"
+        ("MISSING_AUTHENTICATION_TOKEN", 404, "not_found", "UnknownOperationException"),
+        # a missing or wrong x-api-key
+        ("INVALID_API_KEY", 403, "invalid_api_key", "UnrecognizedClientException"),
+        # Comprehend's own error shapes, so that boto3 raises its classes: a daily quota is not
+        # worth retrying (standard mode does not retry this one), a throttle is (both modes do)
+        ("QUOTA_EXCEEDED", 429, "quota_exceeded", "ResourceLimitExceededException"),
+        ("WAF_FILTERED", 403, "blocked", "AccessDeniedException"),
+        ("THROTTLED", 429, "throttled", "TooManyRequestsException"),
+        ("REQUEST_TOO_LARGE", 413, "request_too_large", "TextSizeLimitExceededException"),
+        ("DEFAULT_4XX", None, "gateway_rejected", "InvalidRequestException"),
+        ("DEFAULT_5XX", None, "internal_error", "InternalServerException"),
     ],
 )
-def test_gateway_responses_use_the_error_shape(response_type, status, code):
+def test_gateway_responses_use_the_error_shape(response_type, status, code, error_type):
     responses = RESOURCES["SentimentApi"]["Properties"]["GatewayResponses"]
     assert len(responses) == 8
     response = responses[response_type]
     body = json.loads(response["ResponseTemplates"]["application/json"])
-    assert set(body) == {"error", "code"} and body["code"] == code
+    # the API's error shape, and the AWS JSON protocol's two keys for Comprehend clients
+    assert set(body) == {"error", "code", "__type", "message"} and body["code"] == code
+    assert (body["__type"], body["message"]) == (error_type, body["error"])
     assert response.get("StatusCode") == status
 
 

@@ -16,6 +16,7 @@ import pytest
 from tools.sam_transform import PSEUDO, carry_checkov_suppressions, load_template, transformed
 
 from sentiment_api.api.app import ALLOWED_METHODS
+from sentiment_api.comprehend import protocol
 from sentiment_api.errors import ApiKeyRequiredError
 from sentiment_api.handlers import jobs_api
 from sentiment_api.http import cors
@@ -30,8 +31,9 @@ PARAMETERS = TEMPLATE["Parameters"]
 REQUIRED = {"AlarmEmail": "none"}
 CERTIFICATE = "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-123456789012"
 """A value for each parameter without a default (the tests' deploy says it on purpose)."""
-OPEN_METHODS = {("/", "get"), ("/openapi.json", "get"), ("/docs", "get")}
-"""The only methods that never need a key (issue 12): health, the OpenAPI document, the docs."""
+OPEN_METHODS = {("/", "get"), ("/openapi.json", "get"), ("/docs", "get"), ("/try", "get")}
+"""The only methods that never need a key (issue 12): health, the OpenAPI document, the docs,
+and the try-it page (issue 22; the page sends the key the user types to POST /analyse)."""
 ANY = "x-amazon-apigateway-any-method"
 NO_VALUE = object()
 PARAMETER_COMBINATIONS = [
@@ -142,7 +144,7 @@ def test_api_auth_parameter_defaults_to_api_keys():
 
 
 @pytest.mark.parametrize("origin", ["", "https://app.example"])
-def test_with_api_keys_every_method_but_the_three_open_gets_and_preflight_needs_a_key(origin):
+def test_with_api_keys_every_method_but_the_four_open_gets_and_preflight_needs_a_key(origin):
     resources = deployed(ApiAuth="API_KEY", CorsAllowOrigin=origin)
     needs_key = {route for route, method in routes(resources).items() if key_required(method)}
     open_routes = set(routes(resources)) - needs_key
@@ -279,7 +281,7 @@ def test_gateway_rejections_are_json_errors_with_the_cors_origin(response_type, 
     response = with_cors[response_type]
     assert response["statusCode"] == status
     error = json.loads(response["responseTemplates"]["application/json"])
-    assert set(error) == {"error", "code"} and error["code"] == code
+    assert set(error) == {"error", "code", "__type", "message"} and error["code"] == code
     header = "gatewayresponse.header.Access-Control-Allow-Origin"
     assert response["responseParameters"][header] == {"Fn::Sub": "'${CorsAllowOrigin}'"}
     for response in gateway_responses(deployed(CorsAllowOrigin="")).values():
@@ -298,6 +300,8 @@ def test_every_gateway_response_has_the_error_shape_and_the_cors_origin():
         assert set(json.loads(response["responseTemplates"]["application/json"])) == {
             "error",
             "code",
+            "__type",  # botocore's error code, for the Comprehend-compatible endpoint's clients
+            "message",
         }
         assert (
             "gatewayresponse.header.Access-Control-Allow-Origin" in (response["responseParameters"])
@@ -380,11 +384,20 @@ def method_settings(resources: dict[str, Any]) -> dict[tuple[str, str], dict[str
     return {(s["ResourcePath"], s["HttpMethod"]): s for s in stage["Properties"]["MethodSettings"]}
 
 
-def test_docs_batches_and_new_jobs_have_lower_throttles_than_single_analyses():
+def test_pages_batches_and_new_jobs_have_lower_throttles_than_single_analyses():
     resources = deployed()
     settings = method_settings(resources)
     analyse = settings[("/*", "*")]  # the stage default, which /analyse keeps
-    for route in (("/~1docs", "GET"), ("/~1analyse~1batch", "POST"), ("/~1jobs", "POST")):
+    # the try-it page is in the docs page's class (issue 22)
+    assert settings[("/~1try", "GET")] == {**settings[("/~1docs", "GET")], "ResourcePath": "/~1try"}
+    lower = (
+        ("/~1docs", "GET"),
+        ("/~1try", "GET"),
+        ("/~1analyse~1batch", "POST"),
+        ("/", "POST"),  # the root resource: POST /, the Comprehend-compatible endpoint
+        ("/~1jobs", "POST"),
+    )
+    for route in lower:
         assert settings[route]["ThrottlingRateLimit"] < analyse["ThrottlingRateLimit"], route
         assert settings[route]["ThrottlingBurstLimit"] < analyse["ThrottlingBurstLimit"], route
     assert settings[("/~1jobs", "POST")]["ThrottlingRateLimit"] <= 1
@@ -401,14 +414,16 @@ def test_every_method_setting_names_a_real_verb_of_a_method_the_body_defines(com
         if path == "/*":
             assert method == "*"
             continue
-        # the escaped path ("/" is "~1") has a method of that very verb, not only ANY
+        # the escaped path ("/" is "~1"; the root resource a lone "/") has a method of that very
+        # verb, not only ANY
         assert method in {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"}
-        assert (path[1:].replace("~1", "/"), method.lower()) in routes(resources), path
+        route = "/" if path == "/" else path[1:].replace("~1", "/")
+        assert (route, method.lower()) in routes(resources), path
 
 
 def test_large_answers_are_compressed():
     api = deployed()["SentimentApi"]["Properties"]
-    assert 0 < api["MinimumCompressionSize"] <= 1024 * 1024  # /docs is 1.7 MB uncompressed
+    assert 0 < api["MinimumCompressionSize"] <= 1024 * 1024  # /docs is 1.8 MB uncompressed
 
 
 def test_access_logs_are_json_with_the_fields_an_audit_needs():
@@ -469,10 +484,24 @@ def test_the_web_acl_is_optional_with_a_per_ip_rate_rule_and_a_body_size_rule():
     assert size["ComparisonOperator"] == "GT" and size["Size"] == 16 * 1024
     assert size["Size"] > jobs_api.MAX_BODY_LENGTH  # the jobs API's longest body fits
     exempted = {
-        statement["ByteMatchStatement"]["SearchString"]
+        (next(iter(match["FieldToMatch"])), match["PositionalConstraint"], match["SearchString"])
         for statement in exempt["NotStatement"]["Statement"]["OrStatement"]["Statements"]
+        for match in [statement["ByteMatchStatement"]]
     }
-    assert exempted == {"/analyse", "/analyse/batch"}
+    assert exempted == {
+        ("UriPath", "ENDS_WITH", "/analyse"),
+        ("UriPath", "ENDS_WITH", "/analyse/batch"),
+        # the Comprehend-compatible endpoint: POST / under any stage, base path or domain, so
+        # by its protocol's header (botocore's X-Amz-Target; WAF names headers in lower case)
+        ("SingleHeader", "STARTS_WITH", protocol.TARGET_PREFIX),
+    }
+    (header,) = [
+        statement["ByteMatchStatement"]["FieldToMatch"]["SingleHeader"]
+        for statement in exempt["NotStatement"]["Statement"]["OrStatement"]["Statements"]
+        if "SingleHeader" in statement["ByteMatchStatement"]["FieldToMatch"]
+    ]
+    assert header == {"Name": "x-amz-target"}
+    assert size["Size"] < protocol.MAX_BODY_LENGTH  # why the endpoint must be exempt
     assert Settings().max_body_length > size["Size"]  # why /analyse must be exempt
     assert all(rule["Action"] == {"Block": {}} for rule in rules.values())
     association = on["WebAclAssociation"]["Properties"]
@@ -542,14 +571,14 @@ def test_alarms_cover_5xx_latency_each_functions_errors_and_throttles_and_failed
     assert _metric(failed)[2] == {"service": variables["POWERTOOLS_SERVICE_NAME"]}
     assert (failed["Threshold"], failed["Statistic"]) == (0, "Sum")
     source = (ROOT / "src/sentiment_api/jobs/runner.py").read_text()
-    # an engine that cannot load: the metric api/service.py counts, for the encoder
+    # an engine that cannot load: the metric observability.py counts, for the encoder
     unavailable = found[(variables["POWERTOOLS_METRICS_NAMESPACE"], "EngineUnavailable")]
     assert _metric(unavailable)[2] == {
         "service": variables["POWERTOOLS_SERVICE_NAME"],
         "engine": "encoder",
     }
     assert (unavailable["Threshold"], unavailable["Statistic"]) == (0, "Sum")
-    assert 'name="EngineUnavailable"' in (ROOT / "src/sentiment_api/api/service.py").read_text()
+    assert 'name="EngineUnavailable"' in (ROOT / "src/sentiment_api/observability.py").read_text()
     assert 'name="JobsFailed"' in source and "INTERNAL_FAILURES" in source
 
     lambda_alarms = {
@@ -599,12 +628,14 @@ def test_every_checkov_suppression_gives_its_reason():
 
 def test_the_functions_missing_key_answer_is_the_gateways():
     # One condition, one answer: API Gateway's INVALID_API_KEY response and the jobs API's own
-    # check (AUTH_REQUIRED with no key id) give the same status and body
+    # check (AUTH_REQUIRED with no key id) give the same status, error and code (the gateway's
+    # adds __type and message, for the Comprehend-compatible endpoint's clients)
     gateway = TEMPLATE["Resources"]["SentimentApi"]["Properties"]["GatewayResponses"]
     answer = gateway["INVALID_API_KEY"]
     rejection = rejection_for(ApiKeyRequiredError())
     assert int(answer["StatusCode"]) == rejection.status
-    assert json.loads(answer["ResponseTemplates"]["application/json"]) == rejection.body
+    body = json.loads(answer["ResponseTemplates"]["application/json"])
+    assert {key: body[key] for key in ("error", "code")} == rejection.body
 
 
 def test_with_cors_the_job_bucket_takes_the_pages_upload_and_download():
