@@ -31,21 +31,28 @@ import traceback
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.response import StreamingBody
 
 from jobs_support import (
     RESOURCES,
+    job_environment,
     jobs,
     jobs_api,
-    job_environment,
     mocked_job_bucket,
 )
 from sentiment_api.handlers import fanout as fanout_handlers
 from support import FakeLambdaContext
+
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions.type_defs import (
+        DescribeExecutionOutputTypeDef,
+        ExecutionListItemTypeDef,
+        HistoryEventTypeDef,
+    )
 
 ACCOUNT = "123456789012"
 STATE_MACHINE = "sentiment-test-jobs"
@@ -110,7 +117,8 @@ class LocalLambda:
         if handler is None:
             meta["HTTPStatusCode"] = 404
             error = {"Code": "ResourceNotFoundException", "Message": f"Function not found: {name}"}
-            return AWSResponse("", 404, {}, None), {"Error": error, "ResponseMetadata": meta}
+            missing = AWSResponse("", 404, HTTPHeaders(), None)
+            return missing, {"Error": error, "ResponseMetadata": meta}
         parsed: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": "$LATEST"}
         try:
             payload = json.dumps(handler(event, FunctionContext(name))).encode()
@@ -125,7 +133,7 @@ class LocalLambda:
             parsed["FunctionError"] = "Unhandled"
         parsed["Payload"] = StreamingBody(io.BytesIO(payload), len(payload))
         parsed["ResponseMetadata"] = meta
-        return AWSResponse(params.get("url", ""), 200, {}, None), parsed
+        return AWSResponse(params.get("url", ""), 200, HTTPHeaders(), None), parsed
 
     def invocations(self, name: str) -> list[dict[str, Any]]:
         with self.lock:
@@ -153,7 +161,7 @@ def definition() -> str:
 
 @contextlib.contextmanager
 def state_machine(
-    functions: dict[str, Handler] | None = None, **environment: str | None
+    functions: dict[str, Handler] | None = None, /, **environment: str | None
 ) -> Iterator[tuple[str, str, LocalLambda]]:
     """Under ``mock_aws`` with moto's interpreter on: the job bucket, the jobs' state machine
     from the template, its functions answered in process (``functions`` replaces some, for
@@ -181,11 +189,11 @@ def sfn_client() -> Any:
     return jobs.sfn
 
 
-def wait(execution_arn: str, timeout: float = 120.0) -> dict[str, Any]:
+def wait(execution_arn: str, timeout: float = 120.0) -> DescribeExecutionOutputTypeDef:
     """``DescribeExecution`` once the execution has ended (polled every 50 ms)."""
     deadline = time.monotonic() + timeout
     while True:
-        described: dict[str, Any] = jobs.sfn.describe_execution(executionArn=execution_arn)
+        described = jobs.sfn.describe_execution(executionArn=execution_arn)
         if described["status"] != "RUNNING":
             return described
         if time.monotonic() > deadline:
@@ -193,18 +201,12 @@ def wait(execution_arn: str, timeout: float = 120.0) -> dict[str, Any]:
         time.sleep(0.05)
 
 
-def history(execution_arn: str) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = jobs.sfn.get_execution_history(
-        executionArn=execution_arn, maxResults=1000
-    )["events"]
-    return events
+def history(execution_arn: str) -> list[HistoryEventTypeDef]:
+    return jobs.sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
 
 
-def executions(state_machine_arn: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = jobs.sfn.list_executions(stateMachineArn=state_machine_arn)[
-        "executions"
-    ]
-    return found
+def executions(state_machine_arn: str) -> list[ExecutionListItemTypeDef]:
+    return jobs.sfn.list_executions(stateMachineArn=state_machine_arn)["executions"]
 
 
 def region() -> str:

@@ -11,10 +11,10 @@ from support import ROOT
 
 def test_bench_runs_every_measurement_and_writes_its_figures(built, tmp_path):
     # Given the built image, when the benchmark runs with one round of each measurement, and
-    # files of 2,000 documents instead of 100,000 and 1,000,000
+    # files of 2,000 documents instead of 100,000 and 1,000,000 (and 60,000 for the fan-out)
     result = subprocess.run(
         [sys.executable, "-m", "tools.bench", "--runs", "1",
-         "--file-lines", "2000", "--out", str(tmp_path)],
+         "--file-lines", "2000", "--fanout-lines", "2000", "--out", str(tmp_path)],
         capture_output=True, text=True, timeout=1800, cwd=ROOT,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
@@ -119,3 +119,22 @@ def test_bench_runs_every_measurement_and_writes_its_figures(built, tmp_path):
         assert files["largest_file"][fmt]["documents"] > 0
     assert {"file_cli", "file_job"} <= set(figures["throughput"])
     assert "| whole files |" in result.stdout
+
+    # and a job fanned out: both paths on the same file, the same results, the model, the costs
+    fanout = figures["fanout"]
+    assert fanout["measured"]["identical"] is True
+    assert fanout["measured"]["documents"] == 2000
+    assert fanout["documents_per_s"]["single"] > 0
+    assert fanout["documents_per_s"]["fanned out"] > 0
+    assert fanout["overhead_per_range_s"] >= 0
+    assert fanout["per_range"]["transitions"] >= 1
+    assert set(fanout["modelled_wall_s"]) == {"1", "5", "50"}
+    for by_concurrency in fanout["modelled_wall_s"].values():
+        assert list(by_concurrency) == ["1", "10", "40", "100", "1000"]
+        walls = [m["wall_s"] for m in by_concurrency.values()]
+        assert walls == sorted(walls, reverse=True)  # more at once: never slower
+    costs = fanout["cost_per_million_usd"]
+    assert costs["comprehend"]["total"] == 300.0
+    assert costs["fanned out"]["step_functions"] > 0 == costs["single"]["step_functions"]
+    assert "| jobs fanned out, in process under moto" in result.stdout
+    assert "| US$ per million documents |" in result.stdout

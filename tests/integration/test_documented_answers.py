@@ -5,6 +5,7 @@ and the README's first table holds the figures ``make evaluate`` computes."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 from dataclasses import dataclass
@@ -122,3 +123,32 @@ def test_the_readme_table_holds_make_evaluates_figures(engine, figures):
     }
     for key, values in computed.items():
         assert printed[key] == pytest.approx(values, abs=0.0005), key
+
+
+# ---- the README's fan-out tables ---------------------------------------------------------------
+
+
+def test_the_readmes_fan_out_tables_are_what_the_bench_makes_of_its_stored_figures():
+    """docs/figures/fanout.json is what ``python -m tools.bench.fanout --out`` wrote; the
+    README's fan-out tables must be what the bench's model and report make of its measurement,
+    at the prices in tools/bench/fanout.py and cost.py."""
+    saved = dict(os.environ)  # tools.bench sets the function's environment when imported
+    try:
+        from tools.bench.fanout import model
+        from tools.bench.report import fanout_table
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    stored = json.loads((ROOT / "docs" / "figures" / "fanout.json").read_text(encoding="utf-8"))
+    figures = model(stored["measured"])
+    assert figures["cost_per_million_usd"] == stored["cost_per_million_usd"]
+    assert figures["modelled_wall_s"] == stored["modelled_wall_s"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    printed = [line for line in fanout_table(figures) if line]
+    assert len(printed) >= 15
+    missing = [line for line in printed if line not in readme]
+    assert not missing, "run python -m tools.bench.fanout and update the README: " + "\n".join(
+        missing
+    )
+    # Comprehend's price: $0.0001 per 100-character unit, at least 3 units a document
+    assert figures["cost_per_million_usd"]["comprehend"]["total"] == 300.0

@@ -21,6 +21,10 @@ One module per section of what it prints, each on :mod:`.common` alone:
 - :mod:`.files`: batch throughput, and whole files through the CLI and the job handler;
 - :mod:`.jobrate`: the job's input rate (bytes/s) per engine on common and costliest lines,
   in a subprocess on one CPU (the evidence for the job's size guard);
+- :mod:`.fanout`: a job fanned out over the jobs' state machine (executed by moto's
+  interpreter, in a subprocess, no Docker) against the single-function path on the same file,
+  the orchestration's overhead per range, the modelled wall time of 1, 5 and 50 GB by map
+  concurrency, and the cost per million documents of each path;
 - :mod:`.memory`: resident memory (per deployment setting, and at its peak through batches
   at the cap per engine), and latency at each memory size;
 - :mod:`.cost`: US dollars per million analyses, and per engine at the template's MemorySize;
@@ -31,8 +35,9 @@ run inside the containers (this folder is mounted at ``/bench``; ``baselines/`` 
 build context).
 
 Usage, from the repository's root: ``python -m tools.bench [--runs N] [--out .bench]
-[--file-lines 100000,1000000] [--file-formats txt,csv] [--files-only]`` (``make bench`` builds
-first).
+[--file-lines 100000,1000000] [--file-formats txt,csv] [--fanout-lines 60000] [--files-only]``
+(``make bench`` builds first). The fan-out section alone, without Docker: ``python -m
+tools.bench.fanout [--lines N] [--out FILE]``.
 """
 
 import os

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from .common import ROOT, build_baselines, function_config, our_image, real_text_of, real_texts
 from .cost import cost_by_engine, cost_per_million
+from .fanout import FILE_LINES as FANOUT_LINES
+from .fanout import measure_fanout
 from .files import (
     FILE_FORMATS,
     FILE_LINES,
@@ -74,6 +76,13 @@ def main(argv: list[str] | None = None) -> int:
         default=list(FILE_FORMATS),
         metavar="txt,csv",
         help="formats of the whole files (default txt,csv)",
+    )
+    parser.add_argument(
+        "--fanout-lines",
+        type=int,
+        default=FANOUT_LINES,
+        metavar="N",
+        help=f"documents of the file fanned out under moto (default {FANOUT_LINES:,})",
     )
     parser.add_argument(
         "--files-only",
@@ -147,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     results["throughput"].update(file_throughput(results["files"]))
     step("job input rates")
     results["job_input_rates"] = measure_job_rates(seconds=max(runs, 2) / 4)
+    step("jobs fanned out (the state machine under moto)")
+    results["fanout"] = measure_fanout(args.fanout_lines)
     step("memory")
     with tempfile.TemporaryDirectory() as work:
         results["rss_kib"] = measure_rss(images, texts, Path(work))

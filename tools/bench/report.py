@@ -8,6 +8,7 @@ from sentiment_api.engines import ENGINE_NAMES
 
 from .common import FULL_VCPU_MB, SETTINGS, Summary
 from .cost import Cost, CostFigures, EngineCost
+from .fanout import CONCURRENCIES, FanOut
 from .files import Files, PathRun, Rate
 from .image import ImageSizes
 from .jobrate import JobRates
@@ -37,6 +38,7 @@ class Results(TypedDict, total=False):
     throughput: dict[str, Rate]
     files: Files
     job_input_rates: JobRates
+    fanout: FanOut
     rss_kib: dict[str, Rss]
     """ours, each of :data:`.common.SETTINGS`, bare."""
     batch_peak_rss_kib: dict[str, Rss]
@@ -213,6 +215,83 @@ def job_rates_table(rates: JobRates) -> list[str]:
     return lines
 
 
+def duration(seconds: float) -> str:
+    """Seconds as ``42 s``, ``12.5 min`` or ``3.1 h``."""
+    if seconds < 120:
+        return f"{seconds:,.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:,.1f} min"
+    return f"{seconds / 3600:,.1f} h"
+
+
+def fanout_table(figures: FanOut) -> list[str]:
+    """Jobs fanned out: documents/s of both paths on this machine, the orchestration's
+    overhead per range, the modelled wall time by job size and map concurrency, and the cost
+    per million documents of each path beside Comprehend's (:mod:`.fanout`)."""
+    measured = figures["measured"]
+    many = measured["fanned_out"][max(measured["fanned_out"], key=int)]
+    rates = figures["documents_per_s"]
+    lines = header(
+        f"jobs fanned out, in process under moto ({measured['file_bytes']:,} B .txt, "
+        f"{measured['documents']:,} documents, engine {measured['engine']})",
+        "documents/s",
+        "wall",
+    )
+    lines.append(row("single function (one invocation)", f"{rates['single']:,.0f}",
+                     f"{measured['single']['wall_s']:.1f} s"))  # fmt: skip
+    lines.append(row(f"fanned out, {many['ranges']} ranges, MapConcurrency 1",
+                     f"{rates['fanned out']:,.0f}", f"{many['wall_s']:.1f} s"))  # fmt: skip
+    per_range = figures["per_range"]
+    lines += [
+        "",
+        f"Results identical to the single path, byte for byte: {measured['identical']}. "
+        f"One range's invocation reads {figures['range_bytes_per_s']:,.0f} B/s; the "
+        f"orchestration's overhead per range (the Map state's span in the execution history "
+        f"less its invocations' time): {figures['overhead_per_range_s'] * 1000:,.1f} ms. One "
+        f"more range adds {per_range['s3_put_class']:.1f} S3 PUT-class and "
+        f"{per_range['s3_get_class']:.1f} GET-class requests and "
+        f"{per_range['transitions']:.1f} state transitions.",
+    ]
+    lines += header(
+        "modelled wall time of a job (files of ≤ 5 GB), by MapConcurrency",
+        *(f"{c:,}" for c in CONCURRENCIES),
+        "one invocation",
+    )
+    for gb, by_concurrency in figures["modelled_wall_s"].items():
+        cells = [f"{duration(m['wall_s'])} ({m['ranges']} ranges)" for m in by_concurrency.values()]
+        alone = figures["single_wall_s"][gb]
+        note = " (over the 900 s timeout)" if alone > 900 else ""
+        lines.append(row(f"{gb} GB", *cells, f"{duration(alone)}{note}"))
+    lines += header(
+        "US$ per million documents",
+        "Lambda GB-s",
+        "Lambda requests",
+        "Step Functions",
+        "S3 requests",
+        "total",
+    )
+    labels = {
+        "single": "single function (the same 1 GB, were one invocation long enough)",
+        "fanned out": "fanned out (a 1 GB job, MapConcurrency 40)",
+        "comprehend": "Amazon Comprehend (async sentiment)",
+    }
+    for name, cost in figures["cost_per_million_usd"].items():
+        if name == "comprehend":
+            lines.append(row(labels[name], "", "", "", "", f"{cost['total']:,.2f}"))
+            continue
+        lines.append(
+            row(
+                labels[name],
+                f"{cost['lambda_compute']:.6f}",
+                f"{cost['lambda_requests']:.6f}",
+                f"{cost['step_functions']:.6f}",
+                f"{cost['s3_requests']:.6f}",
+                f"{cost['total']:.6f}",
+            )
+        )
+    return lines
+
+
 def image_table(sizes: ImageSizes) -> list[str]:
     """The image against the same build without the encoder's and the identifier's share."""
     lines = header(f"image size (docker image inspect), on {sizes['base_image']}", "size")
@@ -368,6 +447,8 @@ def table(results: Results) -> str:
         lines += files_table(results["files"])
     if "job_input_rates" in results:
         lines += job_rates_table(results["job_input_rates"])
+    if "fanout" in results:
+        lines += fanout_table(results["fanout"])
     if "batch_peak_rss_kib" in results:
         lines += batch_rss_table(results["batch_peak_rss_kib"])
     sizes = results["memory_sizes"]

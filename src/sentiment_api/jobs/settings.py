@@ -172,8 +172,8 @@ class JobSettings:
         """Whether a file of ``size`` bytes is analysed in byte ranges over several
         invocations (:mod:`.fanout`) rather than in one: when it is over
         ``fan_out_bytes`` if set, else over :meth:`max_job_bytes`, what one invocation is sure
-        to read before its timeout (below it, one invocation is cheaper: no orchestration, no
-        merge, and no slower)."""
+        to read before its timeout (below it, one invocation costs less: no orchestration, no
+        second read, no merge; ranges side by side would end sooner)."""
         if self.fan_out_bytes is not None:
             return size > self.fan_out_bytes
         return size > self.max_job_bytes(engine, detail)

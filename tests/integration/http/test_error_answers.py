@@ -87,6 +87,7 @@ def test_each_code_means_one_thing():
     twins: dict[type[errors.DomainError], type[errors.DomainError]] = {
         errors.CsvLineTooLongError: errors.LineTooLongError,
         errors.JobCrashedError: errors.InternalError,
+        errors.RangesFailedError: errors.InternalError,
         errors.TextTooLargeError: errors.TextTooLongError,
     }
     by_code: dict[str, type] = {}

@@ -279,11 +279,12 @@ def test_bad_jobs_of_several_files_are_400s_and_create_nothing():
                                          "text_column": "review"})
         )  # fmt: skip
         assert (status, body["code"]) == (400, "invalid_filename")
-        for request in (
+        invalid: list[dict[str, Any]] = [
             {"filename": "a.txt"},
             {"files": [{"filename": "a.txt", "size": 1}], "filename": "b.txt", "size": 1},
             {"files": []},
-        ):
+        ]
+        for request in invalid:
             status, body = call("POST", "/jobs", json.dumps(request))
             assert (status, body["code"]) == (422, "validation_error"), request
         assert keys_under(bucket, "jobs/") == []
