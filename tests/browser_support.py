@@ -1,6 +1,6 @@
 """Driving the try-it page (``GET /try``) in headless Chromium, as a person would with the
 keyboard, and the accessibility checks made on it: shared by tests/integration/api/
-test_try_browser.py (an in-process server) and tests/e2e/test_try_browser.py (``sam local
+test_try_browser.py (an in-process server) and tests/e2e/test_try_page_live.py (``sam local
 start-api``)."""
 
 from __future__ import annotations

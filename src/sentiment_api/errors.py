@@ -283,7 +283,8 @@ class NoBodyError(DomainError):
 
 
 class InvalidRequestError(DomainError):
-    """The body is JSON but not what the route's model accepts.
+    """The body is JSON but not what the route's model accepts (or, with ``part="header"``, a
+    request header is not what the route accepts).
 
     Attributes:
         details: one ``{"loc": [...], "type": str, "msg": str}`` per problem reported.
@@ -291,8 +292,10 @@ class InvalidRequestError(DomainError):
 
     code = "validation_error"
 
-    def __init__(self, summary: str, details: list[dict[str, object]]) -> None:
-        super().__init__(f"Invalid request body: {summary}")
+    def __init__(
+        self, summary: str, details: list[dict[str, object]], *, part: str = "body"
+    ) -> None:
+        super().__init__(f"Invalid request {part}: {summary}")
         self.details = details
 
 

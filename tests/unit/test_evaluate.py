@@ -6,10 +6,8 @@ answers through the real Lambda handler."""
 from __future__ import annotations
 
 import re
-import threading
 from collections import Counter
 from pathlib import Path
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
@@ -31,7 +29,7 @@ from sentiment_api.evaluate import (
     main,
     uci_figures,
 )
-from support import DATA, ROOT, run_python, wsgi_app
+from support import DATA, ROOT, run_python, serve_wsgi, wsgi_app
 
 FRENCH = "Le service était vraiment excellent et le personnel très aimable avec nous."
 GERMAN = "Das Hotel war sauber, aber das Frühstück war leider kalt und teuer."
@@ -350,27 +348,13 @@ def test_vader_figures_are_held_out_figures_of_the_engines_as_served():
 # ---- over HTTP --------------------------------------------------------------------------------
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
 @pytest.fixture
 def local_api():
     """A local HTTP server on 127.0.0.1 that answers through the real Lambda handler."""
     from sentiment_api.handlers import api
 
-    server: WSGIServer = make_server(
-        "127.0.0.1", 0, wsgi_app(api.lambda_handler), handler_class=_QuietHandler
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serve_wsgi(wsgi_app(api.lambda_handler)) as url:
+        yield url
 
 
 def test_url_mode_reports_what_the_deployment_answers(local_api, capsys, deployment):

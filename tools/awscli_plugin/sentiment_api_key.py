@@ -19,15 +19,24 @@ from __future__ import annotations
 
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 KEY_VARIABLE = "SENTIMENT_API_KEY"
 
 
+AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn")
+"""Hosts of AWS's own endpoints: Amazon Comprehend itself, which the key is never sent to."""
+
+
 def add_api_key(request: Any, **_: Any) -> None:
     """``before-sign.comprehend`` handler: the key as ``x-api-key`` on ``request`` (botocore's
-    AWSRequest), on every attempt, signed or not."""
+    AWSRequest), on every attempt, signed or not; not to Amazon Comprehend's own endpoints (a
+    plain ``aws comprehend ...`` without ``--endpoint-url``), so the plugin can stay on. An
+    API on an execute-api host (``*.execute-api.<region>.amazonaws.com``) gets it."""
     key = os.environ.get(KEY_VARIABLE)
-    if key:
+    host = (urlsplit(request.url).hostname or "").lower()
+    aws_service = host.endswith(AWS_HOST_SUFFIXES) and ".execute-api." not in host
+    if key and not aws_service:
         request.headers["x-api-key"] = key
 
 

@@ -214,7 +214,8 @@ def operation() -> dict[str, Any]:
                 "in": "header",
                 "required": False,
                 "description": "Ours, not Comprehend's: the analysis engine; without it, the "
-                "deployment's (env ENGINE). The language operations ignore it.",
+                "deployment's (env ENGINE). Checked on every operation; the language operations "
+                "do not use it.",
                 "schema": {"type": "string", "enum": list(ENGINE_NAMES)},
             },
         ],

@@ -205,6 +205,7 @@ def engine(event: Mapping[str, Any]) -> str | None:
         raise InvalidRequestError(
             f"{ENGINE_HEADER} must be one of {', '.join(ENGINE_NAMES)}, not {name[:40]!r}",
             [{"loc": [ENGINE_HEADER], "type": "enum", "msg": "not an engine"}],
+            part="header",
         )
     return name
 

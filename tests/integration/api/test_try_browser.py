@@ -1,7 +1,7 @@
 """The try-it page (``GET /try``) in a real browser: headless Chromium (Debian's, as the docs
 page's test uses: ``make browser``) against an in-process HTTP server on 127.0.0.1 that answers
 through the real Lambda handler (:func:`support.wsgi_app`). No Docker: the same test against
-``sam local start-api`` and the built image is ``tests/e2e/test_try_browser.py``.
+``sam local start-api`` and the built image is ``tests/e2e/test_try_page_live.py``.
 
 Keyboard only: the text is typed, the engine chosen and the form sent with keys, and a word's
 figure is read where focus puts it. What the page shows is compared with what the API answers

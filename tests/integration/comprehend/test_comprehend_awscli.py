@@ -77,3 +77,28 @@ def test_without_the_plugin_no_key_is_sent(aws, api):
     run = aws("detect-sentiment", "--text", "ok", "--language-code", "en", plugin=False)
     assert run.returncode == 0, run.stderr
     assert api.received[-1].header("x-api-key") is None
+
+
+@pytest.mark.parametrize(
+    ("url", "sent"),
+    [
+        ("http://127.0.0.1:3000/", True),
+        ("https://abc123.execute-api.eu-west-1.amazonaws.com/prod", True),
+        ("https://api.example.com/sentiment", True),
+        ("https://comprehend.eu-west-1.amazonaws.com/", False),  # Amazon Comprehend itself
+        ("https://comprehend.cn-north-1.amazonaws.com.cn/", False),
+    ],
+)
+def test_the_plugin_sends_the_key_to_this_api_never_to_comprehend_itself(url, sent, monkeypatch):
+    import importlib.util
+
+    from botocore.awsrequest import AWSRequest
+
+    spec = importlib.util.spec_from_file_location("plugin", PLUGIN / "sentiment_api_key.py")
+    assert spec is not None and spec.loader is not None
+    plugin = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plugin)
+    monkeypatch.setenv("SENTIMENT_API_KEY", API_KEY)
+    request = AWSRequest(method="POST", url=url, data=b"{}")
+    plugin.add_api_key(request)
+    assert request.headers.get("x-api-key") == (API_KEY if sent else None)

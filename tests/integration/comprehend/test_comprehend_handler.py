@@ -174,6 +174,7 @@ def test_the_engine_header_chooses_the_engine(engine):
 def test_an_unknown_or_empty_engine_is_an_invalid_request(name):
     made = event({"Text": "I love it.", "LanguageCode": "en"}, **{"X-Sentiment-Engine": name})
     assert_error(call(made), "InvalidRequestException", "validation_error")
+    assert call(made)[2]["message"].startswith("Invalid request header: X-Sentiment-Engine")
 
 
 def test_the_language_operations_answer_whatever_the_language_check(deployment):

@@ -98,6 +98,12 @@ def _resolve(node: Any, truth: dict[str, bool], values: dict[str, str]) -> Any:
     return node
 
 
+def _sub(node: Any, values: dict[str, str]) -> str:
+    """An ``Fn::Sub`` of parameters only, substituted with ``values``."""
+    template: str = node["Fn::Sub"]
+    return re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], template)
+
+
 def deployed(**overrides: str) -> dict[str, Any]:
     """The resources CloudFormation would create with these parameter values (the others at
     their defaults): the transformed template, conditions decided, excluded resources gone."""
@@ -483,24 +489,47 @@ def test_the_web_acl_is_optional_with_a_per_ip_rate_rule_and_a_body_size_rule():
     assert "AssociationConfig" not in acl
     assert size["ComparisonOperator"] == "GT" and size["Size"] == 16 * 1024
     assert size["Size"] > jobs_api.MAX_BODY_LENGTH  # the jobs API's longest body fits
+    statements = exempt["NotStatement"]["Statement"]["OrStatement"]["Statements"]
     exempted = {
         (next(iter(match["FieldToMatch"])), match["PositionalConstraint"], match["SearchString"])
-        for statement in exempt["NotStatement"]["Statement"]["OrStatement"]["Statements"]
+        for statement in statements
+        if "ByteMatchStatement" in statement
         for match in [statement["ByteMatchStatement"]]
     }
     assert exempted == {
         ("UriPath", "ENDS_WITH", "/analyse"),
         ("UriPath", "ENDS_WITH", "/analyse/batch"),
-        # the Comprehend-compatible endpoint: POST / under any stage, base path or domain, so
-        # by its protocol's header (botocore's X-Amz-Target; WAF names headers in lower case)
-        ("SingleHeader", "STARTS_WITH", protocol.TARGET_PREFIX),
     }
-    (header,) = [
-        statement["ByteMatchStatement"]["FieldToMatch"]["SingleHeader"]
-        for statement in exempt["NotStatement"]["Statement"]["OrStatement"]["Statements"]
-        if "SingleHeader" in statement["ByteMatchStatement"]["FieldToMatch"]
-    ]
-    assert header == {"Name": "x-amz-target"}
+    # the Comprehend-compatible endpoint: by its protocol's header (botocore's X-Amz-Target;
+    # WAF names headers in lower case) AND a path at the API's root, never the header alone
+    (comprehend,) = [s["AndStatement"]["Statements"] for s in statements if "AndStatement" in s]
+    header, path = comprehend
+    assert header["ByteMatchStatement"]["FieldToMatch"] == {
+        "SingleHeader": {"Name": "x-amz-target"}
+    }
+    assert header["ByteMatchStatement"]["PositionalConstraint"] == "STARTS_WITH"
+    assert header["ByteMatchStatement"]["SearchString"] == protocol.TARGET_PREFIX
+    assert path["RegexMatchStatement"]["FieldToMatch"] == {"UriPath": {}}
+    root = re.compile(_sub(path["RegexMatchStatement"]["RegexString"], {"StageName": "prod"}))
+    assert all(root.search(p) for p in ("/prod", "/prod/", "/"))  # botocore sends /prod
+    assert not any(root.search(p) for p in ("/prod/analyse", "/prod/jobs", "/jobs", "/prod/x/"))
+    # behind a custom domain with a base path, its root too
+    mapped = deployed(
+        EnableWebAcl="true",
+        DomainName="api.example.com",
+        **{"CertificateArn": CERTIFICATE, "BasePath": "sentiment"},
+    )["WebAcl"]["Properties"]
+    (body_rule,) = [rule for rule in mapped["Rules"] if rule["Name"] == "BodySizeLimit"]
+    (_, exempt_there) = body_rule["Statement"]["AndStatement"]["Statements"]
+    (_, path_there) = next(
+        s["AndStatement"]["Statements"]
+        for s in exempt_there["NotStatement"]["Statement"]["OrStatement"]["Statements"]
+        if "AndStatement" in s
+    )
+    values = {"StageName": "prod", "BasePath": "sentiment"}
+    root = re.compile(_sub(path_there["RegexMatchStatement"]["RegexString"], values))
+    assert all(root.search(p) for p in ("/sentiment", "/sentiment/", "/", "/prod"))
+    assert not root.search("/sentiment/analyse")
     assert size["Size"] < protocol.MAX_BODY_LENGTH  # why the endpoint must be exempt
     assert Settings().max_body_length > size["Size"]  # why /analyse must be exempt
     assert all(rule["Action"] == {"Block": {}} for rule in rules.values())
