@@ -220,8 +220,8 @@ def analyse(
     """Score the sentiment of ``text`` with the chosen engine.
 
     ``textblob``: TextBlob's default (pattern) analyzer; polarity and subjectivity exactly
-    ``TextBlob(text).sentiment``, the assessments exactly ``sentiment_assessments``
-    (:mod:`sentiment_api.engines.textblob`).
+    ``TextBlob(text).sentiment`` (but a polarity within 1e-10 of 0, float noise, is 0), the
+    assessments exactly ``sentiment_assessments`` (:mod:`sentiment_api.engines.textblob`).
 
     ``model``: the TF-IDF + logistic regression model (:mod:`sentiment_api.engines.tfidf`,
     docs/model.md), trained on VADER's human-rated sentences: three classes, ``sentiment_score

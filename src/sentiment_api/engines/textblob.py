@@ -66,6 +66,15 @@ def _load_pattern_sentiment() -> Any:
 _SENTIMENT = _load_pattern_sentiment()
 
 
+POLARITY_NOISE = 1e-10
+"""A polarity closer to 0 than this is 0: float noise, not sentiment. TextBlob averages lexicon
+values of two or three decimals, so assessments that cancel ("Clear ... Long ... Long": 0.1,
+-0.05, -0.05) leave a mean of about ±5e-18 whose sign depends on the order of rounding, and
+differs between Python 3.11 and 3.12+ (whose ``sum()`` of floats compensates rounding): the
+label would flip with the interpreter. A mean that is truly not 0, of n assessments, is at
+least about 0.001/n, far above this for any text the API accepts."""
+
+
 class TextBlobEngine:
     """TextBlob's pattern analyzer as an :class:`~sentiment_api.engines.base.Engine`: score
     = polarity in [-1, 1], subjectivity in [0, 1], no probabilities; ``explain`` gives the
@@ -80,11 +89,14 @@ class TextBlobEngine:
 
     def score(self, texts: Sequence[str]) -> list[Verdict]:
         """What ``TextBlob(text).sentiment`` computes, per text (``PatternAnalyzer.analyze``
-        is this call)."""
+        is this call), bit for bit, except that a polarity within :data:`POLARITY_NOISE` of 0
+        is 0 (so ``neutral``, the same on every Python)."""
         verdicts = []
         for text in texts:
             scored = _SENTIMENT(text)
             polarity, subjectivity = scored
+            if abs(polarity) < POLARITY_NOISE:
+                polarity = 0.0
             verdicts.append(Verdict(polarity, subjectivity, None, scored))
         return verdicts
 
