@@ -386,6 +386,14 @@ def reduce(store: storage.JobStore, run: Run) -> dict[str, Any]:
         RangesFailedError: ranges have no tally: they failed every try (Step Functions'
             Distributed Map fails first when one does; this holds where it does not).
     """
+    ended = _ended(store, run)
+    if ended is not None:  # a retry of a reduce that finished (Lambda's answer was lost)
+        logger.info("The run has ended already", extra={"run_id": run["run_id"]})
+        return {
+            "status": ended["status"],
+            "documents": ended.get("documents"),
+            "output": ended.get("output"),
+        }
     files: list[dict[str, Any]] = store.get_work(run["run_id"], "files.json")
     tallies = [store.get_work(run["run_id"], f"tallies/{i:06d}.json") for i in range(run["ranges"])]
     missing = [i for i, found in enumerate(tallies) if found is None]
@@ -453,12 +461,27 @@ def fail(store: storage.JobStore, run: Run) -> dict[str, Any]:
         execution with.
     """
     error = run.get("error") or {"Error": "States.Runtime", "Cause": ""}
+    ended = _ended(store, run)
+    if ended is not None:  # a reduce that finished, or a fail before this retry: keep it
+        logger.info("The run has ended already", extra={"run_id": run["run_id"]})
+        return {"error": {"Error": error["Error"], "Cause": str(ended.get("reason", ""))}}
     failed: list[dict[str, Any]] = []
     if "ranges" in run:
         tallies = store.list_work(run["run_id"], "tallies")
         done = {int(name.split(".")[0]) for name in tallies}
         failed = failed_ranges(store, run, [i for i in range(run["ranges"]) if i not in done])
-    if failed:
+    # On AWS the Distributed Map stops at a range's last failure: the ranges it stopped, or
+    # never started, have no tally and no failure either. Those that recorded theirs are named.
+    recorded = [f for f in failed if f["error"] != NO_RESULT]
+    if recorded:
+        reason = _failed_reason(recorded, run["ranges"])
+        if len(failed) > len(recorded):
+            reason += (
+                f"; {len(failed) - len(recorded)} more did not finish, without a failure of "
+                "their own (the map stopped them, or Lambda's timeout or memory limit did)"
+            )
+        failed = recorded
+    elif failed:
         reason = _failed_reason(failed, run["ranges"])
     else:
         reason = f"The job's run failed: {error['Error']}: {_cause(error.get('Cause', ''))}"
@@ -474,6 +497,10 @@ def fail(store: storage.JobStore, run: Run) -> dict[str, Any]:
     metrics.add_metric(name="JobsFailed", unit=MetricUnit.Count, value=1)
     logger.error("Job failed", extra={"run_id": run["run_id"], "reason": reason})
     return {"error": {"Error": error["Error"], "Cause": reason[:32_000]}}
+
+
+NO_RESULT = "NoResult"
+"""The ``error`` of a failed range that recorded no failure of its own."""
 
 
 def failed_ranges(store: storage.JobStore, run: Run, indexes: list[int]) -> list[dict[str, Any]]:
@@ -493,7 +520,7 @@ def failed_ranges(store: storage.JobStore, run: Run, indexes: list[int]) -> list
                 "key": item.get("key"),
                 "start": item.get("start"),
                 "end": item.get("end"),
-                "error": record.get("error", "NoResult"),
+                "error": record.get("error", NO_RESULT),
                 "reason": record.get(
                     "reason",
                     "The range left no result: its invocation ended without a word (Lambda's "
@@ -605,6 +632,15 @@ def _cause(cause: str) -> str:
     if isinstance(payload, dict) and "errorMessage" in payload:
         return f"{payload.get('errorType', '')}: {payload['errorMessage']}"[:1000]
     return cause[:1000]
+
+
+def _ended(store: storage.JobStore, run: Run) -> dict[str, Any] | None:
+    """The summary of this run if it has ended (``COMPLETED`` or ``FAILED``), else None: a
+    step retried after it finished (its answer lost on the way back) leaves it as it is."""
+    found = store.get_summary(run["target"])
+    if found is None or found.get("run_id") != run["run_id"]:
+        return None
+    return found if found.get("status") in ("COMPLETED", "FAILED") else None
 
 
 def _end(store: storage.JobStore, run: Run) -> None:

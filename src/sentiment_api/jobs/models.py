@@ -22,7 +22,9 @@ FILENAME_DESCRIPTION = (
 SIZE_DESCRIPTION = (
     "The file's exact size in bytes: the upload must have exactly this Content-Length. Over "
     "5,000,000,000 (one S3 PUT's most) or over the deployment's cap on a job (env "
-    "MAX_UPLOAD_BYTES, default 5,000,000,000, which the files of a job share) is a 413. A file "
+    "MAX_UPLOAD_BYTES, default 5,000,000,000, which the files of a job share), or over what a "
+    "job cut into byte ranges reads in time at its engine's worst (the encoder with explain: "
+    "864,000,000 at the defaults) is a 413. A file "
     "larger than one invocation reads before its timeout is cut into byte ranges analysed in "
     "parallel (docs/jobs.md)."
 )

@@ -54,7 +54,7 @@ def create_job(request: JobRequest) -> Response[JobResponse]:
         InvalidFilenameError: a path, a hidden name, or not .txt, .csv or .jsonl; a name given
             twice; more files than MAX_FILES_PER_JOB (400).
         UploadTooLargeError: a file over one PUT's 5 GB, or the job over ``MAX_UPLOAD_BYTES``
-            (413).
+            or over what a job fanned out reads in time with its engine (413).
         ApiKeyRequiredError: no API key while the deployment requires one (403).
     """
     several = request.files is not None

@@ -48,8 +48,18 @@ from sentiment_api.errors import (
 from sentiment_api.jobs import storage
 from sentiment_api.jobs.executions import Executions
 from sentiment_api.jobs.formats import CONTENT_TYPES, file_format
-from sentiment_api.jobs.settings import MAX_EVENT_AGE_S, MAX_PUT_BYTES, JobSettings
+from sentiment_api.jobs.settings import (
+    EXECUTION_TIMEOUT_S,
+    MAX_EVENT_AGE_S,
+    MAX_PARTS,
+    MAX_PUT_BYTES,
+    MIN_BYTES_PER_S,
+    Detail,
+    JobSettings,
+    detail_of,
+)
 from sentiment_api.jobs.timestamps import epoch_seconds, iso_utc
+from sentiment_api.settings import get_settings
 
 UPLOAD_EXPIRY_S = 900
 """How long the upload URL works: 15 minutes."""
@@ -108,8 +118,10 @@ def create_job(
         InvalidFilenameError: a path, a hidden name, not .txt/.csv/.jsonl, a name given twice,
             more files than ``settings.max_files_per_job``, or ``text_column`` for a job
             without a .csv.
-        UploadTooLargeError: a file over ``settings.max_file_bytes()`` (one ``PUT``), or the
-            files together over ``MAX_UPLOAD_BYTES``; the message names which.
+        UploadTooLargeError: a file over ``settings.max_file_bytes(engine, detail)`` (one
+            ``PUT``), or the files together over ``settings.max_total_bytes(engine, detail)``
+            (``MAX_UPLOAD_BYTES``, or what a job fanned out reads in time at the engine's
+            worst); the message names which.
         TooManyJobsError: the owner has ``settings.max_jobs_per_key`` jobs in flight already
             (429, ``Retry-After`` :data:`RETRY_AFTER_S`); nothing is created.
     """
@@ -125,14 +137,17 @@ def create_job(
         )
     if options.get("text_column") is not None and "csv" not in formats:
         raise InvalidFilenameError("text_column applies to .csv files only")
+    engine = options.get("engine") or get_settings().engine
+    detail = detail_of(bool(options.get("sentences")), bool(options.get("explain")))
+    cap, source = _size_cap(settings, engine, detail)
     for _, size in files:
-        if size > settings.max_file_bytes():
-            raise UploadTooLargeError(size, settings.max_file_bytes(), _size_cap_source(settings))
+        if size > min(MAX_PUT_BYTES, cap):
+            if size > MAX_PUT_BYTES and cap > MAX_PUT_BYTES:
+                cap, source = MAX_PUT_BYTES, "the most one S3 upload (PUT) may carry"
+            raise UploadTooLargeError(size, min(MAX_PUT_BYTES, cap), source)
     total = sum(size for _, size in files)
-    if total > settings.max_upload_bytes:
-        raise UploadTooLargeError(
-            total, settings.max_upload_bytes, "MAX_UPLOAD_BYTES, the deployment's cap on a job"
-        )
+    if total > cap:
+        raise UploadTooLargeError(total, cap, source)
     now = time.time()
     job_id = storage.new_job_id()
     _take_a_slot(store, settings, api_key_id, job_id, now)
@@ -462,10 +477,18 @@ def _before_the_run(
     )
 
 
-def _size_cap_source(settings: JobSettings) -> str:
-    if settings.max_upload_bytes <= MAX_PUT_BYTES:
-        return "MAX_UPLOAD_BYTES, the deployment's cap on a job"
-    return "the most one S3 upload (PUT) may carry"
+def _size_cap(settings: JobSettings, engine: str, detail: Detail) -> tuple[int, str]:
+    """A job's cap (:meth:`.JobSettings.max_total_bytes`) and what sets it, in words."""
+    cap = settings.max_total_bytes(engine, detail)
+    if cap == settings.max_upload_bytes:
+        return cap, "MAX_UPLOAD_BYTES, the deployment's cap on a job"
+    options = "" if detail == "plain" else f" with {detail}"
+    return cap, (
+        f"the most a job fanned out reads in time: {settings.map_concurrency} ranges at once "
+        f"(MAP_CONCURRENCY) at {MIN_BYTES_PER_S[engine, detail]} bytes/s, the {engine} "
+        f"engine's worst case{options}, within half the state machine's "
+        f"{EXECUTION_TIMEOUT_S} s timeout, in at most {MAX_PARTS} ranges"
+    )
 
 
 def _format_of(filename: str) -> str:

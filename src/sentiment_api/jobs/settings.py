@@ -24,6 +24,12 @@ DEFAULT_MAX_FILES_PER_JOB = 100
 MAX_FILES_PER_JOB_LIMIT = 250
 """The most ``MaxFilesPerJob`` may be: what fits in the jobs API's request body and in one
 execution's input (the files' names travel in it)."""
+MAX_PARTS = 10_000
+"""S3's most parts in one multipart upload (S3 User Guide, "Amazon S3 multipart upload
+limits"): the most ranges a job's results may be assembled from, one part per range at most."""
+EXECUTION_TIMEOUT_S = 86_400
+"""The jobs' state machine's ``TimeoutSeconds`` in template.yaml (a day; a test holds them
+equal): a job fanned out must end within it."""
 MIN_RANGE_BYTES = 16_000_000
 """The smallest byte range a job is cut into (16 MB): each range's results (about 3 times its
 bytes) are then well over S3's 5 MiB part minimum, so the merge copies them server-side, and
@@ -134,7 +140,8 @@ class JobSettings:
 
     Derived: for a job's engine and :data:`Detail`, :meth:`max_job_bytes` (what one
     invocation reads in its timeout), hence :meth:`fans_out` and :meth:`range_size`; and
-    :meth:`max_file_bytes` (the largest file ``POST /jobs`` accepts).
+    :meth:`max_file_bytes` and :meth:`max_total_bytes` (the largest file and job ``POST
+    /jobs`` accepts).
 
     Raises:
         ValueError: a number is not a positive integer; the function then fails at init. (The
@@ -161,12 +168,23 @@ class JobSettings:
         seconds = self.job_timeout_s - START_ALLOWANCE_S
         return readable_bytes(seconds - stop_margin_s(seconds), engine, detail)
 
-    def max_file_bytes(self) -> int:
-        """The largest file ``POST /jobs`` accepts, in bytes: the smaller of
-        ``max_upload_bytes`` (which also caps a job's files together) and
-        :data:`MAX_PUT_BYTES` (one presigned ``PUT``). Neither the engine nor the detail
-        bounds it: a file over :meth:`max_job_bytes` fans out."""
-        return min(self.max_upload_bytes, MAX_PUT_BYTES)
+    def max_file_bytes(self, engine: str, detail: Detail) -> int:
+        """The largest file ``POST /jobs`` accepts, in bytes: the smaller of :data:`MAX_PUT_BYTES`
+        (one presigned ``PUT``) and :meth:`max_total_bytes`."""
+        return min(MAX_PUT_BYTES, self.max_total_bytes(engine, detail))
+
+    def max_total_bytes(self, engine: str, detail: Detail) -> int:
+        """The largest job ``POST /jobs`` accepts, a file or a job's files together, in bytes,
+        for this ``engine`` and :data:`Detail`: the smallest of ``max_upload_bytes``; what
+        :data:`MAX_PARTS` ranges of at most :meth:`max_job_bytes` hold (less one range per file
+        a job may have, each file's last range being short); and what ``map_concurrency``
+        invocations at once read at the engine's worst in half of :data:`EXECUTION_TIMEOUT_S`
+        (the other half left for waiting on the range slots other jobs hold, and for the plan
+        and the merge). At the defaults, textblob and the model reach ``max_upload_bytes``; the
+        encoder's explain (occlusion, 500 bytes/s) stops at 864 MB."""
+        ranges = MAX_PARTS - self.max_files_per_job
+        in_time = readable_bytes(EXECUTION_TIMEOUT_S / 2, engine, detail) * self.map_concurrency
+        return min(self.max_upload_bytes, ranges * self.max_job_bytes(engine, detail), in_time)
 
     def fans_out(self, size: int, engine: str, detail: Detail) -> bool:
         """Whether a file of ``size`` bytes is analysed in byte ranges over several
@@ -181,12 +199,13 @@ class JobSettings:
     def range_size(self, size: int, engine: str, detail: Detail) -> int:
         """The bytes of each range a file of ``size`` bytes is cut into: ``range_bytes`` if
         set; else enough ranges for ``map_concurrency`` invocations at once
-        (``size / map_concurrency``), but no range under :data:`MIN_RANGE_BYTES` nor over
-        :meth:`max_job_bytes` (each must be read in one invocation, at the engine's worst)."""
+        (``size / map_concurrency``), at least :data:`MIN_RANGE_BYTES`, but never over
+        :meth:`max_job_bytes` (each range must be read in one invocation, at the engine's
+        worst: that bound wins over the minimum, so the encoder's ranges may be short)."""
         if self.range_bytes is not None:
             return self.range_bytes
         share = -(-size // self.map_concurrency)
-        return max(MIN_RANGE_BYTES, min(share, self.max_job_bytes(engine, detail)))
+        return min(self.max_job_bytes(engine, detail), max(MIN_RANGE_BYTES, share))
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> JobSettings:

@@ -46,6 +46,7 @@ from typing import Any, BinaryIO
 from urllib.parse import quote
 
 from sentiment_api.errors import InputMissingError
+from sentiment_api.jobs.settings import MAX_PARTS
 
 INPUT_PREFIX = "input/"
 OUTPUT_PREFIX = "output/"
@@ -56,8 +57,6 @@ WORK_PREFIX = "work/"
 MIN_PART_BYTES = 5 * 1024 * 1024
 """S3's smallest part of a multipart upload but the last, in bytes (5 MiB; S3 User Guide,
 "Amazon S3 multipart upload limits")."""
-MAX_PARTS = 10_000
-"""S3's most parts in one multipart upload (same source)."""
 
 MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound", "403", "AccessDenied", "Forbidden"})
 """The S3 error codes of a read of a key that is not there: 404 (``NoSuchKey``; a ``HEAD``
@@ -325,7 +324,7 @@ class JobStore:
             tests and the bench).
 
         Raises:
-            ValueError: more parts than :data:`MAX_PARTS` would be needed.
+            ValueError: more parts than :data:`~.settings.MAX_PARTS` would be needed.
         """
         stats = {"copied_parts": 0, "uploaded_parts": 0, "bytes_read": 0}
         total = sum(size for _, size in parts)

@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 
 from fanout_support import (
+    FunctionContext,
     executions,
     history,
     state_machine,
@@ -36,6 +37,7 @@ from fanout_support import (
 from jobs_support import (
     INPUT,
     OUTPUT,
+    TEMPLATE,
     JobContext,
     assert_counts_add_up,
     get_bytes,
@@ -52,7 +54,7 @@ from sentiment_api.handlers import fanout as fanout_handlers
 from sentiment_api.jobs import fanout, storage
 from sentiment_api.jobs.fanout import run_id
 from sentiment_api.jobs.files import JobOptions, analyse_stream
-from sentiment_api.jobs.settings import get_job_settings
+from sentiment_api.jobs.settings import EXECUTION_TIMEOUT_S, get_job_settings
 from support import FakeLambdaContext, api_event
 
 FAST = {"FAN_OUT_BYTES": "1", "RANGE_BYTES": "4000", "MAP_CONCURRENCY": "3"}
@@ -509,6 +511,55 @@ def test_a_range_that_leaves_no_word_is_named_too():
         assert "ended without a word" in failed["reason"]
 
 
+def test_ranges_the_map_stopped_are_counted_not_named_as_failed(monkeypatch):
+    # On AWS a range's last failure stops the Distributed Map: the ranges it stopped, or never
+    # started, leave neither a tally nor a failure. moto runs them all, so here ranges 4 on
+    # leave nothing, as stopped ones would, and range 3 fails every try with its reason.
+    def stopped(event, context):
+        if event["range"]["index"] >= 4:
+            raise RuntimeError("stopped by the map")
+        return fanout_handlers.analyse_range(event, context)
+
+    failing(monkeypatch, index=3, times=99)
+    data, _ = labelled_file("txt", "yelp")
+    with state_machine({"JobRangeFunction": stopped}, **FAST) as (bucket, _machine, _local):
+        put(bucket, f"{INPUT}s.txt", data)
+        summary = run_to_the_end(bucket, f"{INPUT}s.txt")
+    assert summary["ranges"] > 5
+    (failed,) = summary["failed_ranges"]
+    assert (failed["index"], failed["error"]) == (3, "ConnectionError")
+    assert summary["reason"].startswith(f"1 of {summary['ranges']} ranges failed")
+    assert f"; {summary['ranges'] - 4} more did not finish" in summary["reason"]
+
+
+def test_a_step_retried_after_the_run_ended_leaves_the_job_as_it_ended():
+    # Step Functions retries a task on Lambda.ServiceException, which may come after the
+    # function has run: a second reduce, or a fail after a reduce that completed, must not
+    # undo the job (its working files are gone by then).
+    data, _ = labelled_file("txt", "yelp")
+    with state_machine(**FAST) as (bucket, _machine, local):
+        put(bucket, f"{INPUT}r.txt", data)
+        summary = run_to_the_end(bucket, f"{INPUT}r.txt")
+        assert summary["status"] == "COMPLETED"
+        results = get_bytes(bucket, f"{OUTPUT}r.txt.jsonl")
+        recorded = get_bytes(bucket, f"{OUTPUT}r.txt.summary.json")
+        (reduced,) = [
+            e for e in local.invocations("JobCoordinatorFunction") if e["step"] == "reduce"
+        ]
+        again = fanout_handlers.coordinate(reduced, FunctionContext("JobCoordinatorFunction"))
+        assert (again["status"], again["documents"]) == ("COMPLETED", summary["documents"])
+        failed = {
+            "step": "fail",
+            "input": {
+                **reduced["input"],
+                "error": {"Error": "Lambda.ServiceException", "Cause": ""},
+            },
+        }
+        fanout_handlers.coordinate(failed, FunctionContext("JobCoordinatorFunction"))
+        assert get_bytes(bucket, f"{OUTPUT}r.txt.jsonl") == results
+        assert get_bytes(bucket, f"{OUTPUT}r.txt.summary.json") == recorded
+
+
 def test_duplicate_events_start_one_execution_and_skip_once_it_has_ended():
     data, _ = labelled_file("txt", "yelp")
     with state_machine(**FAST) as (bucket, machine, local):
@@ -655,6 +706,24 @@ def test_the_state_machine_is_the_templates_and_names_only_its_two_functions():
         assert "ToleratedFailurePercentage" not in ranges and "ToleratedFailureCount" not in ranges
         assert ranges["MaxConcurrencyPath"] == "$.max_concurrency"
         assert "QueryLanguage" not in definition  # JSONPath: moto evaluates no JSONata
+        # the day POST /jobs sizes a job fanned out against (settings.max_total_bytes)
+        assert definition["TimeoutSeconds"] == EXECUTION_TIMEOUT_S
+        # every call of a function waits out throttling, first: the reserved slots are shared
+        # by all jobs and a range may hold one for the longest JobTimeout; with full jitter a
+        # retrier waits half its ceilings on average, which must cover two such runs
+        tasks = [*states.values(), *ranges["ItemProcessor"]["States"].values(),
+                 *states["PlanFiles"]["ItemProcessor"]["States"].values()]  # fmt: skip
+        longest_run = TEMPLATE["Parameters"]["JobTimeout"]["MaxValue"]
+        for task in (t for t in tasks if t["Type"] == "Task"):
+            throttled = task["Retry"][0]
+            assert throttled["ErrorEquals"] == ["Lambda.TooManyRequestsException"]
+            assert throttled["JitterStrategy"] == "FULL"
+            ceilings = [
+                min(throttled["IntervalSeconds"] * throttled["BackoffRate"] ** k,
+                    throttled["MaxDelaySeconds"])
+                for k in range(throttled["MaxAttempts"])
+            ]  # fmt: skip
+            assert sum(ceilings) / 2 >= 2 * longest_run
         functions = {
             state["Parameters"]["FunctionName"]
             for state in [*states.values(), *ranges["ItemProcessor"]["States"].values(),

@@ -35,7 +35,7 @@ from sentiment_api.jobs import routes as jobs_routes
 from sentiment_api.jobs import service, storage
 from sentiment_api.jobs.files import JobOptions, Tally, summary
 from sentiment_api.jobs.formats import CONTENT_TYPES
-from sentiment_api.jobs.settings import MAX_EVENT_AGE_S, detail_of, get_job_settings
+from sentiment_api.jobs.settings import MAX_EVENT_AGE_S, MAX_PARTS, detail_of, get_job_settings
 from support import (
     JOBS_EXPECTED_STATUS,
     FakeLambdaContext,
@@ -505,6 +505,40 @@ def test_a_size_past_what_one_job_reads_in_its_timeout_is_accepted_and_fans_out(
         assert not settings.fans_out(cap, engine, detail)
         assert settings.fans_out(cap + 1, engine, detail)
         assert create(filename="reviews.txt", size=cap + 1, **options)["size"] == cap + 1
+        # and each range it is cut into is one that one invocation reads in its timeout
+        for size in (cap + 1, 10 * cap, settings.max_total_bytes(engine, detail)):
+            assert settings.range_size(size, engine, detail) <= cap
+
+
+@pytest.mark.parametrize(
+    ("options", "cap"),
+    [
+        ({}, 5_000_000_000),  # MAX_UPLOAD_BYTES
+        ({"engine": "encoder"}, 5_000_000_000),
+        # occlusion at 500 bytes/s x 40 ranges at once x half the state machine's day
+        ({"engine": "encoder", "explain": True}, 864_000_000),
+    ],
+)
+def test_post_jobs_refuses_a_job_a_fan_out_could_not_finish_in_time(bucket, options, cap):
+    settings = get_job_settings()
+    engine = options.get("engine", "textblob")
+    detail = detail_of(bool(options.get("sentences")), bool(options.get("explain")))
+    assert settings.max_total_bytes(engine, detail) == cap
+    assert create(filename="reviews.txt", size=cap, **options)["size"] == cap
+    before = keys_under(bucket, "")
+    answer = call(
+        "POST", "/jobs", json.dumps({"filename": "reviews.txt", "size": cap + 1, **options})
+    )
+    assert answer[0] == 413
+    assert_clean_error(*answer, code="upload_too_large")
+    assert str(cap) in answer[2]["error"]
+    if "explain" in options:
+        assert "MAP_CONCURRENCY" in answer[2]["error"] and "encoder" in answer[2]["error"]
+    assert keys_under(bucket, "") == before
+    # what the job function would cut it into: ranges one invocation each reads in time, and
+    # no more than S3's parts, at the largest accepted size
+    ranges = -(-cap // settings.range_size(cap, engine, detail))
+    assert ranges <= MAX_PARTS - settings.max_files_per_job
 
 
 def test_the_upload_is_single_use_s3_refuses_a_second_put(bucket):

@@ -366,7 +366,7 @@ def test_jobs_function_knows_the_upload_limit_and_whether_keys_are_on(auth, requ
     assert variables["MAX_UPLOAD_BYTES"] == "5000000000"
     assert PARAMETERS["MaxUploadBytes"]["Default"] == JobSettings().max_upload_bytes
     # a file is one S3 PUT, 5 GB at most, whatever the cap on a job of several files
-    assert JobSettings(max_upload_bytes=10**11).max_file_bytes() == 5_000_000_000
+    assert JobSettings(max_upload_bytes=10**11).max_file_bytes("textblob", "plain") == 5 * 10**9
 
 
 def test_job_function_has_reserved_concurrency_from_its_parameter():
