@@ -185,10 +185,6 @@ def state_machine(
             local.uninstall()
 
 
-def sfn_client() -> Any:
-    return jobs.sfn
-
-
 def wait(execution_arn: str, timeout: float = 120.0) -> DescribeExecutionOutputTypeDef:
     """``DescribeExecution`` once the execution has ended (polled every 50 ms)."""
     deadline = time.monotonic() + timeout
@@ -207,10 +203,6 @@ def history(execution_arn: str) -> list[HistoryEventTypeDef]:
 
 def executions(state_machine_arn: str) -> list[ExecutionListItemTypeDef]:
     return jobs.sfn.list_executions(stateMachineArn=state_machine_arn)["executions"]
-
-
-def region() -> str:
-    return str(jobs.s3.meta.region_name)
 
 
 __all__ = ["jobs", "jobs_api", "os"]

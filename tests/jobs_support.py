@@ -50,7 +50,7 @@ from sentiment_api.handlers import fanout as fanout  # noqa: E402
 from sentiment_api.handlers import jobs as jobs  # noqa: E402
 from sentiment_api.handlers import jobs_api as jobs_api  # noqa: E402
 from sentiment_api.jobs.settings import get_job_settings  # noqa: E402
-from support import DATA, ROOT, FakeLambdaContext  # noqa: E402
+from support import DATA, ROOT, FakeLambdaContext, api_event  # noqa: E402
 
 # ``jobs as jobs``, ``jobs_api as jobs_api``: re-exported; the tests import them from here.
 patch_client(jobs.s3)
@@ -374,3 +374,25 @@ def assert_counts_add_up(summary: dict[str, Any]) -> None:
     assert (
         sum(summary["results"].values()) + sum(summary["errors"].values()) == summary["documents"]
     )
+
+
+def call_jobs_api(
+    method: str,
+    path: str,
+    body: str | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+    api_key_id: str | None = None,
+) -> tuple[int, dict[str, list[str]], dict[str, Any]]:
+    """One request to the jobs API function as API Gateway (REST, stage ``prod``) passes it:
+    ``(status, headers, body)``, header names lower-cased; ``api_key_id`` is the id of the
+    API key it was made with, if any."""
+    event = api_event(method, path, body, headers=headers)
+    event["requestContext"]["path"] = f"/prod{path}"
+    event["requestContext"]["identity"]["apiKeyId"] = api_key_id
+    if path.startswith("/jobs/"):
+        event["resource"] = event["requestContext"]["resourcePath"] = "/jobs/{job_id}"
+        event["pathParameters"] = {"job_id": path.removeprefix("/jobs/")}
+    response = jobs_api.lambda_handler(event, FakeLambdaContext("JobsFunction"))
+    response_headers = {k.lower(): v for k, v in response["multiValueHeaders"].items()}
+    return response["statusCode"], response_headers, json.loads(response["body"])

@@ -137,10 +137,7 @@ def real_texts() -> list[str]:
 
 def real_text_of(length: int, texts: list[str]) -> str:
     """Real review sentences joined by spaces and cut to exactly ``length`` characters."""
-    joined, parts = "", iter(texts)
-    while len(joined) < length:
-        joined += next(parts) + " "
-    return joined[:length]
+    return real_texts_of(length, texts, 1)[0]
 
 
 def real_texts_of(length: int, texts: list[str], count: int) -> list[str]:

@@ -329,19 +329,20 @@ def batch_rss_table(figures: dict[str, Rss]) -> list[str]:
     return lines
 
 
+def cost_cells(c: CostFigures) -> list[str]:
+    """Billed duration and the US$ per million of Lambda, + REST API, + HTTP API."""
+    return [
+        f"{c['billed_ms']} ms",
+        f"{c['lambda']:.2f}",
+        f"{c['lambda_plus_rest_api']:.2f}",
+        f"{c['lambda_plus_http_api']:.2f}",
+    ]
+
+
 def cost_table(title: str, per_length: dict[str, CostFigures]) -> list[str]:
     lines = header(title, "billed", "Lambda", "+ REST API", "+ HTTP API", "Comprehend")
     for length, c in per_length.items():
-        lines.append(
-            row(
-                f"{int(length):,} characters",
-                f"{c['billed_ms']} ms",
-                f"{c['lambda']:.2f}",
-                f"{c['lambda_plus_rest_api']:.2f}",
-                f"{c['lambda_plus_http_api']:.2f}",
-                f"{c['comprehend']:,.0f}",
-            )
-        )
+        lines.append(row(f"{int(length):,} characters", *cost_cells(c), f"{c['comprehend']:,.0f}"))
     return lines
 
 
@@ -411,11 +412,7 @@ def table(results: Results) -> str:
         ),
         row(
             "RSS after 100 → 10,000 invocations",
-            *(
-                f"{rss[n]['after_100']['rss_kib'] / 1024:.1f} → "
-                f"{rss[n]['after_10000']['rss_kib'] / 1024:.1f} MiB"
-                for n in ("ours", "bare")
-            ),
+            *(rss_growth(rss[n]) for n in ("ours", "bare")),
             "",
         ),
     ]
@@ -480,15 +477,7 @@ def table(results: Results) -> str:
         )
         for engine, per_length in by_engine["by_engine"].items():
             for length, c in per_length.items():
-                lines.append(
-                    row(
-                        f"{engine}, {int(length):,} characters",
-                        f"{c['billed_ms']} ms",
-                        f"{c['lambda']:.2f}",
-                        f"{c['lambda_plus_rest_api']:.2f}",
-                        f"{c['lambda_plus_http_api']:.2f}",
-                    )
-                )
+                lines.append(row(f"{engine}, {int(length):,} characters", *cost_cells(c)))
     if "image_sizes" in results:
         lines += image_table(results["image_sizes"])
     return "\n".join(lines)

@@ -40,11 +40,11 @@ from jobs_support import (
     TEMPLATE,
     JobContext,
     assert_counts_add_up,
+    call_jobs_api,
     get_bytes,
     get_json,
     job_environment,
     jobs,
-    jobs_api,
     keys_under,
     labelled_file,
     parse_jsonl,
@@ -55,7 +55,6 @@ from sentiment_api.jobs import fanout, storage
 from sentiment_api.jobs.fanout import run_id
 from sentiment_api.jobs.files import JobOptions, analyse_stream
 from sentiment_api.jobs.settings import EXECUTION_TIMEOUT_S, get_job_settings
-from support import FakeLambdaContext, api_event
 
 FAST = {"FAN_OUT_BYTES": "1", "RANGE_BYTES": "4000", "MAP_CONCURRENCY": "3"}
 """Every file fans out, in ranges of about 4 KB, three at a time."""
@@ -129,14 +128,8 @@ KEY_ID = "kxw9example1"
 
 def call(method: str, path: str, body: str | None = None) -> tuple[int, dict[str, Any]]:
     """One request to the jobs API, as API Gateway passes it (stage ``prod``, key KEY_ID)."""
-    event = api_event(method, path, body)
-    event["requestContext"]["path"] = f"/prod{path}"
-    event["requestContext"]["identity"]["apiKeyId"] = KEY_ID
-    if path.startswith("/jobs/"):
-        event["resource"] = event["requestContext"]["resourcePath"] = "/jobs/{job_id}"
-        event["pathParameters"] = {"job_id": path.removeprefix("/jobs/")}
-    response = jobs_api.lambda_handler(event, FakeLambdaContext("JobsFunction"))
-    return response["statusCode"], json.loads(response["body"])
+    status, _, answer = call_jobs_api(method, path, body, api_key_id=KEY_ID)
+    return status, answer
 
 
 def create(**request: Any) -> dict[str, Any]:

@@ -31,6 +31,9 @@ from jobs_support import (
     parse_jsonl,
     s3_event,
 )
+from jobs_support import (
+    call_jobs_api as call,
+)
 from sentiment_api.jobs import routes as jobs_routes
 from sentiment_api.jobs import service, storage
 from sentiment_api.jobs.files import JobOptions, Tally, summary
@@ -53,22 +56,6 @@ KEY_ID = "kxw9example1"
 def bucket():
     with mocked_job_bucket() as name:
         yield name
-
-
-def call(
-    method: str, path: str, body: str | None = None, *, headers=None, api_key_id=None
-) -> tuple[int, dict[str, list[str]], dict[str, Any]]:
-    """One request as API Gateway (REST, stage ``prod``) passes it: (status, headers, body);
-    ``api_key_id`` is the id of the API key it was made with, if any."""
-    event = api_event(method, path, body, headers=headers)
-    event["requestContext"]["path"] = f"/prod{path}"
-    event["requestContext"]["identity"]["apiKeyId"] = api_key_id
-    if path.startswith("/jobs/"):
-        event["resource"] = event["requestContext"]["resourcePath"] = "/jobs/{job_id}"
-        event["pathParameters"] = {"job_id": path.removeprefix("/jobs/")}
-    response = jobs_api.lambda_handler(event, FakeLambdaContext("JobsFunction"))
-    response_headers = {k.lower(): v for k, v in response["multiValueHeaders"].items()}
-    return response["statusCode"], response_headers, json.loads(response["body"])
 
 
 def create(api_key_id: str | None = None, **request) -> dict[str, Any]:

@@ -392,16 +392,22 @@ def client_error(code: str, operation: str) -> ClientError:
     return ClientError({"Error": {"Code": code, "Message": "injected"}}, operation)
 
 
+def s3_refuses(monkeypatch, operation: str) -> None:
+    """S3 refuses every ``operation`` call of the job function's client with an
+    ``InternalError`` (injected: S3 is not what is tested)."""
+
+    def refused(*args, **kwargs):
+        raise client_error("InternalError", operation)
+
+    monkeypatch.setattr(jobs.s3, operation, refused)
+
+
 @pytest.mark.parametrize("failing", ["upload_file", "get_object"])
 def test_an_s3_error_is_raised_after_a_failed_summary(bucket, monkeypatch, failing):
     # Given S3 refusing one call of the job (S3 is not what is tested: the error is injected)
     key = f"{INPUT}texts.txt"
     put(bucket, key, b"Great food.\n")
-
-    def refuse(*args, **kwargs):
-        raise client_error("InternalError", failing)
-
-    monkeypatch.setattr(jobs.s3, failing, refuse)
+    s3_refuses(monkeypatch, failing)
 
     # When the job runs, the error reaches Lambda (which retries, then queues the event)
     with pytest.raises(ClientError) as raised:
@@ -427,11 +433,7 @@ def test_an_s3_error_on_a_rerun_removes_the_earlier_results(bucket, monkeypatch)
     run(bucket, key)
     results_key = outputs(key)[0]
     assert results_key in keys_under(bucket, OUTPUT)
-
-    def refuse(*args, **kwargs):
-        raise client_error("InternalError", "upload_file")
-
-    monkeypatch.setattr(jobs.s3, "upload_file", refuse)
+    s3_refuses(monkeypatch, "upload_file")
     put(bucket, key, b"Awful food.\n")  # another upload to the same key
     with pytest.raises(ClientError):
         run(bucket, key)
@@ -531,11 +533,7 @@ def test_lambdas_retry_of_a_job_that_failed_internally_runs_it_again(bucket, mon
     # Given a run that S3 failed (internal_error), raised to Lambda
     key = f"{INPUT}texts.txt"
     put(bucket, key, b"Great food.\n")
-
-    def refuse(*args, **kwargs):
-        raise client_error("InternalError", "upload_file")
-
-    monkeypatch.setattr(jobs.s3, "upload_file", refuse)
+    s3_refuses(monkeypatch, "upload_file")
     with pytest.raises(ClientError):
         run(bucket, key)
     assert get_json(bucket, outputs(key)[1])["code"] == "internal_error"
@@ -668,11 +666,7 @@ def test_a_job_that_runs_out_of_time_is_counted_failed(bucket, monkeypatch, caps
 def test_a_job_that_crashes_is_counted_failed_before_lambda_retries_it(bucket, monkeypatch, capsys):
     key = f"{INPUT}texts.txt"
     put(bucket, key, b"Great food.\n")
-
-    def refuse(*args, **kwargs):
-        raise client_error("InternalError", "upload_file")
-
-    monkeypatch.setattr(jobs.s3, "upload_file", refuse)
+    s3_refuses(monkeypatch, "upload_file")
     with pytest.raises(ClientError):
         run(bucket, key)
 
