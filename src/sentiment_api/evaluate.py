@@ -949,29 +949,6 @@ def classify_all(
     return answers, time.perf_counter() - started
 
 
-def evaluate(
-    sentences: Iterable[LabelledSentence],
-    classify: Callable[[str], str | None],
-    concurrency: int = 4,
-) -> tuple[dict[str, ConfusionTally], ConfusionTally, float]:
-    """Classify every sentence and tally the answers.
-
-    Args:
-        sentences: the labelled sentences.
-        classify: text -> predicted label (or :data:`REFUSED`), or None if it could not be
-            classified.
-        concurrency: requests in flight at once.
-
-    Returns:
-        (tally per source file, overall tally, elapsed seconds).
-    """
-    sentences = list(sentences)
-    answers, elapsed = classify_all((s.text for s in sentences), classify, concurrency)
-    tallied = tallies(sentences, answers)
-    overall = tallied.pop(OVERALL)
-    return tallied, overall, elapsed
-
-
 # ---- the command ------------------------------------------------------------------------------
 
 

@@ -130,6 +130,11 @@ def ranked(text: str, k: int = _TOP_K) -> list[tuple[str, float]]:
     """
     if word_count(text) == 0:
         return []
+    return _predict(text, k)
+
+
+def _predict(text: str, k: int = _TOP_K) -> list[tuple[str, float]]:
+    """:func:`ranked` without its word count (the caller has made it)."""
     line = " ".join(text.split()).lower()
     labels, probabilities = identifier().predict(line, k=k, on_unicode_error="replace")
     return [
@@ -146,8 +151,8 @@ def identify(text: str) -> LanguageGuess:
     one false refusal among the 3,000 shared sentences (docs/evaluation.md).
     """
     words = word_count(text)
-    guesses = ranked(text)
-    if not guesses:
+    if words == 0:
         return LanguageGuess(UNDETERMINED, 0.0, 0.0, words)
+    guesses = _predict(text)
     code, confidence = max(guesses, key=lambda guess: guess[1])
     return LanguageGuess(code, confidence, dict(guesses).get("en", 0.0), words)

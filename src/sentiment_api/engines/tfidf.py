@@ -60,11 +60,6 @@ class ModelScore:
     logits: tuple[float, float, float]
     features: tuple[tuple[str, float], ...]
 
-    @property
-    def log_odds(self) -> float:
-        """``ln(p(positive) / p(negative))``: the positive logit less the negative one."""
-        return self.logits[2] - self.logits[0]
-
 
 class TfidfLogisticModel:
     """A fitted ``TfidfVectorizer`` + three-class ``LogisticRegression``, read from its JSON
@@ -148,7 +143,8 @@ class TfidfLogisticModel:
     def contributions(self, model_score: ModelScore) -> list[tuple[str, float]]:
         """Each feature's share of the log-odds of positive against negative,
         ``(w_positive,i - w_negative,i) x x_i``, largest absolute value first (ties by n-gram);
-        they sum with ``b_positive - b_negative`` to ``model_score.log_odds``."""
+        they sum with ``b_positive - b_negative`` to the log-odds ``ln(p(positive) /
+        p(negative))``, ``model_score.logits[2] - model_score.logits[0]``."""
         features = self._features
         shares = [
             (gram, (features[gram][2] - features[gram][1]) * value)

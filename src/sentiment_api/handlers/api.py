@@ -68,16 +68,15 @@ def _analyse_fast(event: dict[str, Any]) -> dict[str, Any] | None:
     "Plainly valid" is what ``AnalyseRequest`` and
     :func:`~sentiment_api.api.service.accepted_text` accept: a JSON object whose fields are
     ``text``, a string of Unicode (no lone surrogate), not blank, within the cap, and
-    optionally ``engine``, one of the engine names. Anything else
-    (no body, base64, bad JSON, any other field or value) returns None and goes through the
-    router, whose exception handlers own every error answer. A property test checks that both
-    ways give identical responses and metrics.
+    optionally ``engine``, one of the engine names (a base64 body has been decoded by
+    :func:`_screen` before). Anything else (no body, bad JSON, any other field or value)
+    returns None and goes through the router, whose exception handlers own every error
+    answer. A property test checks that both ways give identical responses and metrics.
     """
     body = event.get("body")
     if (
         event.get("path") != "/analyse"
         or event.get("httpMethod") != "POST"
-        or event.get("isBase64Encoded")
         or type(body) is not str
         or not body
     ):

@@ -22,11 +22,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
 from sentiment_api.jobs import fanout, storage
-from sentiment_api.jobs.settings import get_job_settings
 from sentiment_api.jobs.tracing import tracer
 from sentiment_api.observability import logger, metrics
-
-get_job_settings()  # a misconfigured deployment fails at init
 
 s3 = boto3.client("s3", config=Config(retries={"mode": "standard"}))
 """Created once per execution environment; honours ``AWS_ENDPOINT_URL_S3`` (moto_server)."""

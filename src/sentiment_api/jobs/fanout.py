@@ -36,6 +36,7 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -44,13 +45,11 @@ from sentiment_api.errors import FileRejectedError, InternalError, RangesFailedE
 from sentiment_api.jobs import storage
 from sentiment_api.jobs.executions import Executions
 from sentiment_api.jobs.files import JobOptions, Tally, analyse_stream, buffered, summary
-from sentiment_api.jobs.formats import CONTENT_TYPES, file_format
+from sentiment_api.jobs.formats import RESULTS_TYPE, file_format
 from sentiment_api.jobs.ranges import chunks_of, plan
 from sentiment_api.jobs.settings import JobSettings, detail_of, stop_margin_s
 from sentiment_api.observability import logger, metrics
 
-RESULTS_TYPE = f"{CONTENT_TYPES['jsonl']}; charset=utf-8"
-"""The results' media type: JSON Lines, UTF-8 (as :data:`.runner.RESULTS_TYPE`)."""
 FAILED_RANGES_SHOWN = 10
 """Failed ranges named in a ``FAILED`` summary's ``reason`` (all are in ``failed_ranges``)."""
 
@@ -147,7 +146,7 @@ def start(
         attempt = number + 1 if earlier.get("status") == "FAILED" else number
     name = run_id(job_id, target, etag, attempt)
     started = time.time()
-    multi = len(files) > 1 or files[0]["name"] is not None
+    multi = _several(files)
     run: Run = {
         "bucket": store.bucket,
         "run_id": name,
@@ -250,7 +249,7 @@ def collect(store: storage.JobStore, run: Run) -> Run:
         files.append({**planned, "ranges": [first, len(items)]})
     store.put_work(run["run_id"], "manifest.json", items)
     store.put_work(run["run_id"], "files.json", files)
-    multi = len(files) > 1 or files[0]["name"] is not None
+    multi = _several(files)
     store.put_summary(run["target"], _summary(run, "IN_PROGRESS", Tally(), len(items), multi))
     logger.info("Ranges planned", extra={"run_id": run["run_id"], "ranges": len(items)})
     return {
@@ -400,7 +399,7 @@ def reduce(store: storage.JobStore, run: Run) -> dict[str, Any]:
     if missing:
         failed = failed_ranges(store, run, missing)
         raise RangesFailedError(_failed_reason(failed, run["ranges"]))
-    multi = len(files) > 1 or files[0]["name"] is not None
+    multi = _several(files)
     total = Tally()
     parts: list[tuple[str, int]] = []
     outcomes: list[dict[str, Any]] = []
@@ -485,7 +484,7 @@ def fail(store: storage.JobStore, run: Run) -> dict[str, Any]:
         reason = _failed_reason(failed, run["ranges"])
     else:
         reason = f"The job's run failed: {error['Error']}: {_cause(error.get('Cause', ''))}"
-    multi = len(run["files"]) > 1 or run["files"][0]["name"] is not None
+    multi = _several(run["files"])
     fields = _summary(
         run, "FAILED", Tally(), run.get("ranges"), multi, (InternalError.code, reason)
     )
@@ -632,6 +631,12 @@ def _cause(cause: str) -> str:
     if isinstance(payload, dict) and "errorMessage" in payload:
         return f"{payload.get('errorType', '')}: {payload['errorMessage']}"[:1000]
     return cause[:1000]
+
+
+def _several(files: Sequence[Mapping[str, object]]) -> bool:
+    """Whether a run's ``files`` are a job of several files (asked for with ``files``, even
+    one: each then has its ``name``) rather than one file's job."""
+    return len(files) > 1 or files[0]["name"] is not None
 
 
 def _ended(store: storage.JobStore, run: Run) -> dict[str, Any] | None:

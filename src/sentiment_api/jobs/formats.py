@@ -14,6 +14,8 @@ FORMATS = {".txt": "txt", ".csv": "csv", ".jsonl": "jsonl"}
 
 CONTENT_TYPES = {"txt": "text/plain", "csv": "text/csv", "jsonl": "application/x-ndjson"}
 """The media type of each format, as uploads declare it."""
+RESULTS_TYPE = f"{CONTENT_TYPES['jsonl']}; charset=utf-8"
+"""The results' media type: JSON Lines, UTF-8."""
 
 
 def file_format(name: str) -> str:

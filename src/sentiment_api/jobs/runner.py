@@ -28,7 +28,7 @@ from sentiment_api.errors import (
 from sentiment_api.jobs import fanout, storage
 from sentiment_api.jobs.executions import Executions
 from sentiment_api.jobs.files import JobOptions, Tally, analyse_stream, buffered, summary
-from sentiment_api.jobs.formats import CONTENT_TYPES, file_format
+from sentiment_api.jobs.formats import RESULTS_TYPE, file_format
 from sentiment_api.jobs.settings import (
     Detail,
     JobSettings,
@@ -38,9 +38,6 @@ from sentiment_api.jobs.settings import (
 )
 from sentiment_api.jobs.timestamps import epoch_seconds
 from sentiment_api.observability import logger, metrics
-
-RESULTS_TYPE = f"{CONTENT_TYPES['jsonl']}; charset=utf-8"
-"""The results' media type: JSON Lines, UTF-8."""
 
 INTERNAL_FAILURES = (JobTimedOutError, JobCrashedError)
 """The failures that are the service's, not the file's: counted as ``JobsFailed`` (which the
@@ -305,18 +302,11 @@ def _earlier_run(
         return None
     if earlier is None or (earlier.get("input") or {}).get("etag") != etag.strip('"'):
         return None
-    status = earlier.get("status")
-    if status == "COMPLETED":
-        return earlier
-    if status == "FAILED":
-        return None if earlier.get("code") == InternalError.code else earlier
-    if status == "IN_PROGRESS" and earlier.get("execution"):
-        return earlier if _stands(earlier, executions) else None
-    if status == "IN_PROGRESS":
-        return (
-            earlier if time.time() - epoch_seconds(earlier["started_at"]) < job_timeout_s else None
-        )
-    return None
+    if earlier.get("status") == "IN_PROGRESS" and not earlier.get("execution"):
+        # one invocation's run: it stands while it may still be running
+        started = epoch_seconds(earlier["started_at"])
+        return earlier if time.time() - started < job_timeout_s else None
+    return earlier if _stands(earlier, executions) else None
 
 
 def _check_size(size: int, seconds: float, options: JobOptions) -> None:

@@ -52,7 +52,6 @@ from sentiment_api.jobs.settings import (
     EXECUTION_TIMEOUT_S,
     MAX_EVENT_AGE_S,
     MAX_PARTS,
-    MAX_PUT_BYTES,
     MIN_BYTES_PER_S,
     Detail,
     JobSettings,
@@ -140,11 +139,11 @@ def create_job(
     engine = options.get("engine") or get_settings().engine
     detail = detail_of(bool(options.get("sentences")), bool(options.get("explain")))
     cap, source = _size_cap(settings, engine, detail)
+    limit = settings.max_file_bytes(engine, detail)  # the cap, or one PUT's most if less
     for _, size in files:
-        if size > min(MAX_PUT_BYTES, cap):
-            if size > MAX_PUT_BYTES and cap > MAX_PUT_BYTES:
-                cap, source = MAX_PUT_BYTES, "the most one S3 upload (PUT) may carry"
-            raise UploadTooLargeError(size, min(MAX_PUT_BYTES, cap), source)
+        if size > limit:
+            put = "the most one S3 upload (PUT) may carry"
+            raise UploadTooLargeError(size, limit, source if limit == cap else put)
     total = sum(size for _, size in files)
     if total > cap:
         raise UploadTooLargeError(total, cap, source)

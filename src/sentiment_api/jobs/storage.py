@@ -271,13 +271,7 @@ class JobStore:
 
     def get_work(self, run_id: str, name: str) -> Any:
         """The JSON at ``work/<run id>/<name>``, or None if there is none."""
-        try:
-            body = self.s3.get_object(Bucket=self.bucket, Key=work_key(run_id, name))["Body"]
-        except self.s3.exceptions.ClientError as exc:
-            if is_missing(exc):
-                return None
-            raise
-        return json.loads(body.read())
+        return get_json(self.s3, self.bucket, work_key(run_id, name))
 
     def put_work_file(self, run_id: str, name: str, path: str, content_type: str) -> None:
         """Upload the local file at ``path`` to ``work/<run id>/<name>`` (multipart above
