@@ -528,6 +528,21 @@ def test_post_jobs_refuses_a_job_a_fan_out_could_not_finish_in_time(bucket, opti
     assert ranges <= MAX_PARTS - settings.max_files_per_job
 
 
+def test_the_fan_out_cap_follows_the_deployments_map_concurrency(bucket):
+    # A quarter of the ranges at once read a quarter as much in the same half day
+    with job_environment(MAP_CONCURRENCY="10"):
+        assert get_job_settings().max_total_bytes("encoder", "explain") == 216_000_000
+        answer = call(
+            "POST",
+            "/jobs",
+            json.dumps(
+                {"filename": "r.txt", "size": 216_000_001, "engine": "encoder", "explain": True}
+            ),
+        )
+    assert answer[0] == 413
+    assert "216000000" in answer[2]["error"] and "10 ranges at once" in answer[2]["error"]
+
+
 def test_the_upload_is_single_use_s3_refuses_a_second_put(bucket):
     # One job, one run: S3 notifies the job function of every successful PUT.
     data = b"Great food.\n"

@@ -417,6 +417,8 @@ def test_map_concurrency_bounds_the_map_and_the_range_functions_reserved_concurr
     )
     jobs_variables = RESOURCES["JobsFunction"]["Properties"]["Environment"]["Variables"]
     assert jobs_variables["MAX_FILES_PER_JOB"] == {"Ref": "MaxFilesPerJob"}
+    # and POST /jobs sizes a job's cap with the same concurrency its ranges will have
+    assert jobs_variables["MAP_CONCURRENCY"] == {"Ref": "MapConcurrency"}
 
 
 @pytest.mark.parametrize("name", sorted(JOB_FUNCTIONS))
